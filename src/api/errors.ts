@@ -1,0 +1,66 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { z } from 'zod';
+import type { Logger } from '../logger.js';
+
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+/** An error a handler raises on purpose; `onError` turns it into the JSON error body. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly issues: FieldIssue[] = [],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'ApiError';
+  }
+}
+
+export const notFound = (what: string, id: string) => new ApiError(404, 'not_found', `${what} ${JSON.stringify(id)} does not exist`);
+
+export const badRequest = (field: string, message: string) =>
+  new ApiError(400, 'invalid_request', `${field}: ${message}`, [{ field, message }]);
+
+/** The body of every error response. */
+export function errorBody(code: string, message: string, issues: FieldIssue[] = []) {
+  return { error: { code, message, ...(issues.length > 0 ? { field: issues[0]!.field, issues } : {}) } };
+}
+
+export function zodIssues(error: z.ZodError, target?: string): FieldIssue[] {
+  return error.issues.map((i) => ({
+    field: i.path.length > 0 ? i.path.join('.') : (target ?? '(body)'),
+    message: i.message,
+  }));
+}
+
+/** The validation hook every route uses: a failed parse becomes a 400 naming the fields. */
+export function validationHook(
+  result: { success: true; data: unknown } | { success: false; error: z.ZodError },
+  c: Context,
+) {
+  if (result.success) return;
+  const issues = zodIssues(result.error);
+  const summary = issues.map((i) => `${i.field}: ${i.message}`).join('; ');
+  return c.json(errorBody('invalid_request', summary, issues), 400);
+}
+
+/** Maps anything thrown in a handler to a JSON response, once, at the edge. */
+export function createErrorHandler(log: Logger) {
+  return (err: Error, c: Context) => {
+    if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.issues), err.status);
+    if (err instanceof HTTPException) {
+      const status = err.status as ContentfulStatusCode;
+      const code = status === 400 ? 'invalid_request' : status === 413 ? 'payload_too_large' : 'http_error';
+      return c.json(errorBody(code, err.message || 'request failed'), status);
+    }
+    log.error({ err, path: c.req.path, method: c.req.method }, 'unhandled error');
+    return c.json(errorBody('internal', 'internal error; the service logged the details'), 500);
+  };
+}

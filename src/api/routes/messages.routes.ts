@@ -1,0 +1,86 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Drizzle } from '../../db/client.js';
+import { Channel } from '../../events/index.js';
+import { getMessage, listMessages } from '../../queries/messages.queries.js';
+import { badRequest, notFound } from '../errors.js';
+import { errorResponses, jsonContent, Limit, MessageSchema, QueryBool } from '../schemas.js';
+
+const Before = z
+  .string()
+  .regex(/^\d{1,16}_\d{1,16}$/, 'must be a next_before value from a previous page')
+  .transform((v) => {
+    const [createdAt, seq] = v.split('_').map(Number);
+    return { createdAt: createdAt!, seq: seq! };
+  });
+
+const ListQuery = z.object({
+  account_id: z.string().min(1).max(256).optional(),
+  conversation_id: z.string().min(1).max(64).optional(),
+  channel: Channel.optional(),
+  limit: Limit(50, 500),
+  before: Before.optional(),
+  include_recalled: QueryBool.optional(),
+});
+
+const MessagePage = z
+  .object({
+    messages: z.array(MessageSchema),
+    has_more: z.boolean(),
+    next_before: z.string().nullable(),
+  })
+  .openapi('MessagePage');
+
+function listRoute(path: string, summary: string) {
+  return createRoute({
+    method: 'get',
+    path,
+    tags: ['messages'],
+    summary,
+    request: { query: ListQuery },
+    responses: { 200: jsonContent(MessagePage, 'A page, newest first'), 400: errorResponses[400] },
+  });
+}
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/api/v1/messages/{id}',
+  tags: ['messages'],
+  summary: 'One message in its current state',
+  request: {
+    params: z.object({ id: z.string().min(1).max(64) }),
+    query: z.object({ include_recalled: QueryBool.optional() }),
+  },
+  responses: { 200: jsonContent(MessageSchema, 'The message'), ...errorResponses },
+});
+
+export function registerMessageRoutes(app: OpenAPIHono, db: Drizzle) {
+  const lists = [
+    ['/api/v1/messages', 'Messages (DMs and comments), keyset-paginated newest first', undefined],
+    ['/api/v1/direct-messages', 'Direct messages only', 'direct'],
+    ['/api/v1/comments', 'Comments only', 'comment'],
+  ] as const;
+  for (const [path, summary, channel] of lists) {
+    app.openapi(listRoute(path, summary), async (c) => {
+      const q = c.req.valid('query');
+      if (!q.account_id && !q.conversation_id) {
+        throw badRequest('conversation_id', 'give conversation_id or account_id');
+      }
+      if (channel && q.channel && q.channel !== channel) throw badRequest('channel', `this route lists ${channel} only`);
+      const page = await listMessages(db, {
+        conversationId: q.conversation_id,
+        accountId: q.account_id,
+        channel: channel ?? q.channel,
+        includeRecalled: q.include_recalled,
+        before: q.before,
+        limit: q.limit,
+      });
+      return c.json(page, 200);
+    });
+  }
+  app.openapi(getRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const message = await getMessage(db, id, c.req.valid('query').include_recalled);
+    if (!message) throw notFound('message', id);
+    return c.json(message, 200);
+  });
+}

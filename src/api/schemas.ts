@@ -1,0 +1,77 @@
+import { z } from '@hono/zod-openapi';
+import { Channel, Direction, MessageType } from '../events/index.js';
+
+/** Query booleans arrive as strings. */
+export const QueryBool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+
+export const Limit = (def: number, max: number) => z.coerce.number().int().min(1).max(max).default(def);
+export const Offset = z.coerce.number().int().min(0).max(1_000_000).default(0);
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      field: z.string().optional(),
+      issues: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .openapi('Error');
+
+export const MessageSchema = z
+  .object({
+    id: z.string(),
+    account_id: z.string(),
+    conversation_id: z.string(),
+    platform_message_id: z.string(),
+    platform_conversation_id: z.string(),
+    channel: Channel,
+    direction: Direction,
+    sender_id: z.string(),
+    sender_name: z.string().nullable(),
+    sender_avatar: z.string().nullable(),
+    content: z.string(),
+    type: MessageType,
+    reply_to: z.string().nullable(),
+    created_at: z.number().int(),
+    captured_at: z.number().int(),
+    edited: z.boolean(),
+    edited_at: z.number().int().nullable(),
+    recalled: z.boolean(),
+    recalled_at: z.number().int().nullable(),
+    version: z.number().int(),
+  })
+  .openapi('Message');
+export type MessageJson = z.infer<typeof MessageSchema>;
+
+export const ConversationSchema = z
+  .object({
+    id: z.string(),
+    account_id: z.string(),
+    platform_conversation_id: z.string(),
+    channel: Channel,
+    friend_id: z.string().nullable(),
+    friend_name: z.string().nullable(),
+    friend_avatar: z.string().nullable(),
+    last_message_id: z.string().nullable(),
+    last_message: z.string().nullable(),
+    last_message_time: z.number().int().nullable(),
+    message_count: z.number().int(),
+    unread_count: z.number().int(),
+    created_at: z.number().int(),
+    version: z.number().int(),
+  })
+  .openapi('Conversation');
+export type ConversationJson = z.infer<typeof ConversationSchema>;
+
+export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
+
+export const errorResponses = {
+  400: jsonContent(ErrorSchema, 'Invalid input: the body names the field'),
+  404: jsonContent(ErrorSchema, 'Not found'),
+} as const;

@@ -1,0 +1,153 @@
+#!/usr/bin/env node
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError, loadConfig } from './config.js';
+import { parseEvent } from './events/index.js';
+import { createPublisher } from './log/publisher.js';
+import { createLogger } from './logger.js';
+import { openDatabase, openLog, startService } from './main.js';
+import { simulateEvents } from './worker/simulate.js';
+
+/** Exit codes: 0 done, 1 failed at run time, 2 bad input or configuration. */
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+
+const positiveInt = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number ≥ 0`);
+  return n;
+};
+
+function config() {
+  return loadConfig(process.env);
+}
+
+const program = new Command()
+  .name('im-hub')
+  .description('Message hub: workers publish to NATS JetStream, projectors build Postgres read models, the API serves clients.')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('migrate the database, ensure the stream, run the projector and the HTTP API until SIGTERM')
+  .action(async () => {
+    const cfg = config();
+    const log = createLogger(cfg.LOG_LEVEL);
+    const service = await startService(cfg, log);
+    let signals = 0;
+    const shutdown = (signal: string) => {
+      if (++signals > 1) process.exit(EXIT_FAILED);
+      log.info({ signal }, 'signal received');
+      const force = setTimeout(() => {
+        log.error('shutdown timed out; exiting');
+        process.exit(EXIT_FAILED);
+      }, cfg.SHUTDOWN_TIMEOUT_MS);
+      force.unref();
+      service.stop().then(() => process.exit(0));
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+  });
+
+program
+  .command('migrate')
+  .description('create the database if missing and apply the migrations')
+  .action(async () => {
+    const cfg = config();
+    const db = await openDatabase(cfg, createLogger(cfg.LOG_LEVEL));
+    await db.close();
+  });
+
+program
+  .command('publish')
+  .description('publish an NDJSON file of events (one per line, "-" for stdin); invalid lines are reported and skipped')
+  .argument('<file>', 'NDJSON file, or - for standard input')
+  .action(async (file: string) => {
+    const cfg = config();
+    const log = createLogger(cfg.LOG_LEVEL === 'info' ? 'warn' : cfg.LOG_LEVEL);
+    const nats = await openLog(cfg, log);
+    const publisher = createPublisher({ js: nats.js, stream: cfg.STREAM_NAME, subjects: nats.subjects });
+    const input = file === '-' ? process.stdin : createReadStream(file, 'utf8');
+    const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+    let lineNo = 0;
+    let published = 0;
+    let duplicates = 0;
+    let invalid = 0;
+    const inflight = new Set<Promise<void>>();
+    for await (const line of lines) {
+      lineNo++;
+      if (line.trim() === '') continue;
+      let raw: unknown;
+      try {
+        raw = JSON.parse(line);
+      } catch (e) {
+        invalid++;
+        process.stderr.write(`line ${lineNo}: not JSON: ${(e as Error).message}\n`);
+        continue;
+      }
+      const parsed = parseEvent(raw);
+      if (!parsed.ok) {
+        invalid++;
+        process.stderr.write(`line ${lineNo}: ${parsed.reason}\n`);
+        continue;
+      }
+      const p = publisher.publish(parsed.event).then((r) => {
+        if (r.duplicate) duplicates++;
+        else published++;
+      });
+      inflight.add(p);
+      p.finally(() => inflight.delete(p));
+      if (inflight.size >= 256) await Promise.race(inflight);
+    }
+    await Promise.all(inflight);
+    await nats.nc.drain();
+    process.stdout.write(`published ${published}, duplicates ${duplicates}, invalid ${invalid} (of ${lineNo} lines)\n`);
+    if (invalid > 0) process.exitCode = EXIT_USAGE;
+  });
+
+program
+  .command('simulate')
+  .description('act as a few workers: publish realistic Chinese DMs, comments, edits and recalls')
+  .option('--events <n>', 'how many events', positiveInt('--events'), 500)
+  .option('--accounts <n>', 'monitored accounts', positiveInt('--accounts'), 3)
+  .option('--conversations <n>', 'conversations per account', positiveInt('--conversations'), 20)
+  .option('--rate <n>', 'events per second (0 = as fast as possible)', positiveInt('--rate'), 50)
+  .option('--seed <n>', 'random seed (the same seed repeats the same stream)', positiveInt('--seed'))
+  .action(async (o: { events: number; accounts: number; conversations: number; rate: number; seed?: number }) => {
+    const cfg = config();
+    const log = createLogger(cfg.LOG_LEVEL === 'info' ? 'warn' : cfg.LOG_LEVEL);
+    const nats = await openLog(cfg, log);
+    const publisher = createPublisher({ js: nats.js, stream: cfg.STREAM_NAME, subjects: nats.subjects });
+    const seed = o.seed ?? Date.now() % 1_000_000;
+    const started = Date.now();
+    let n = 0;
+    for (const event of simulateEvents({
+      seed,
+      runId: `sim-${seed}-${started}`,
+      accounts: o.accounts,
+      conversationsPerAccount: o.conversations,
+      events: o.events,
+      startAt: started,
+    })) {
+      await publisher.publish(event);
+      n++;
+      if (n % 100 === 0 || n === o.events) process.stdout.write(`\rpublished ${n}/${o.events}`);
+      if (o.rate > 0) {
+        const due = started + (n * 1000) / o.rate;
+        const wait = due - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+    await nats.nc.drain();
+    process.stdout.write(`\ndone: ${n} events on stream ${cfg.STREAM_NAME} (seed ${seed})\n`);
+  });
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  if (e instanceof ConfigError) {
+    process.stderr.write(`${e.message}\n`);
+    process.exit(EXIT_USAGE);
+  }
+  process.stderr.write(`im-hub: ${(e as Error).message}\n`);
+  process.exit(EXIT_FAILED);
+});

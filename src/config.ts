@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+const Port = z.coerce.number().int().min(0).max(65_535);
+const Positive = z.coerce.number().int().positive();
+
+/** Every setting the service reads from the environment, with its default. */
+export const EnvSchema = z.object({
+  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .default('postgres://postgres:postgres@127.0.0.1:5432/imhub'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: Port.default(3000),
+  STREAM_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only (at most 64)')
+    .default('IMHUB_EVENTS'),
+  SUBJECT_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'dot-separated tokens of letters, digits, _ and -')
+    .default('imhub.events'),
+  STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  DEDUP_WINDOW_MS: Positive.default(10 * 60 * 1000),
+  PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHUTDOWN_TIMEOUT_MS: Positive.default(10_000),
+});
+
+export type Config = z.infer<typeof EnvSchema>;
+
+export class ConfigError extends Error {
+  readonly code = 'invalid_config';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\nFix the environment variables above and start again.`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment into a typed Config; reads nothing else and has no side effects. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    parsed.error.issues.map((i) => {
+      const key = String(i.path[0]);
+      return `${key}=${JSON.stringify(env[key] ?? '')}: ${i.message}`;
+    }),
+  );
+}

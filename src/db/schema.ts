@@ -1,0 +1,142 @@
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+
+// Every read model below is a projection of the log and can be dropped and rebuilt from it.
+// Times are epoch milliseconds taken from events (never the wall clock), so a replay writes
+// the same bytes. `*_seq` columns are stream sequences.
+
+const ms = (name: string) => bigint(name, { mode: 'number' });
+const seq = (name: string) => bigint(name, { mode: 'number' });
+
+/**
+ * One row per message identity `(account_id, platform_message_id)`. A row whose
+ * `capture_seq` is null holds an edit or recall that reached the log before its message.
+ */
+export const messages = pgTable(
+  'messages',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id').notNull(),
+    platformMessageId: text('platform_message_id').notNull(),
+    conversationId: text('conversation_id'),
+    platformConversationId: text('platform_conversation_id').notNull(),
+    channel: text('channel'),
+    direction: text('direction'),
+    senderId: text('sender_id'),
+    content: text('content'),
+    messageType: text('message_type'),
+    replyTo: text('reply_to'),
+    createdAt: ms('created_at'),
+    capturedAt: ms('captured_at'),
+    captureSeq: seq('capture_seq'),
+    edited: boolean('edited').notNull().default(false),
+    editedAt: ms('edited_at'),
+    editSeq: seq('edit_seq'),
+    recalled: boolean('recalled').notNull().default(false),
+    recalledAt: ms('recalled_at'),
+    recalledBy: text('recalled_by'),
+    recallSeq: seq('recall_seq'),
+    /** Sequence of the last event that changed this message. */
+    version: seq('version').notNull(),
+  },
+  (t) => [
+    uniqueIndex('messages_identity_idx').on(t.accountId, t.platformMessageId),
+    index('messages_conversation_created_idx')
+      .on(t.conversationId, t.createdAt.desc(), t.captureSeq.desc())
+      .where(sql`${t.captureSeq} is not null`),
+    index('messages_account_created_idx')
+      .on(t.accountId, t.createdAt.desc(), t.captureSeq.desc())
+      .where(sql`${t.captureSeq} is not null`),
+    index('messages_sender_idx').on(t.senderId),
+    index('messages_account_version_idx').on(t.accountId, t.version),
+  ],
+);
+
+/** Every edit as its own row: the message's version history. */
+export const messageEdits = pgTable(
+  'message_edits',
+  {
+    seq: seq('seq').primaryKey(),
+    messageId: text('message_id').notNull(),
+    content: text('content').notNull(),
+    editedAt: ms('edited_at').notNull(),
+    editedBy: text('edited_by').notNull(),
+  },
+  (t) => [index('message_edits_message_idx').on(t.messageId, t.editedAt, t.seq)],
+);
+
+/** A DM thread, or the comments under one video, of one monitored account. */
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id').notNull(),
+    platformConversationId: text('platform_conversation_id').notNull(),
+    channel: text('channel').notNull(),
+    /** For DMs, the other party: the sender of the first inbound message. */
+    friendId: text('friend_id'),
+    lastMessageId: text('last_message_id'),
+    lastMessage: text('last_message'),
+    lastMessageTime: ms('last_message_time'),
+    lastMessageSeq: seq('last_message_seq'),
+    messageCount: integer('message_count').notNull(),
+    unreadCount: integer('unread_count').notNull(),
+    /** Platform time of the first message; `created_seq` the sequence that created the row. */
+    createdAt: ms('created_at').notNull(),
+    createdSeq: seq('created_seq').notNull(),
+    version: seq('version').notNull(),
+  },
+  (t) => [
+    index('conversations_account_last_idx').on(t.accountId, t.lastMessageTime.desc(), t.lastMessageSeq.desc()),
+    index('conversations_account_created_idx').on(t.accountId, t.createdAt),
+  ],
+);
+
+/** The newest profile seen of each platform user (newest by `captured_at`, then sequence). */
+export const users = pgTable('users', {
+  platformUserId: text('platform_user_id').primaryKey(),
+  name: text('name'),
+  avatar: text('avatar'),
+  signature: text('signature'),
+  followerCount: bigint('follower_count', { mode: 'number' }),
+  followingCount: bigint('following_count', { mode: 'number' }),
+  videoCount: bigint('video_count', { mode: 'number' }),
+  isVerified: boolean('is_verified'),
+  profileCapturedAt: ms('profile_captured_at').notNull(),
+  profileSeq: seq('profile_seq').notNull(),
+  firstSeenAt: ms('first_seen_at').notNull(),
+  lastSeenAt: ms('last_seen_at').notNull(),
+  messageCount: integer('message_count').notNull(),
+});
+
+/** Every monitored account seen on the log. */
+export const accounts = pgTable('accounts', {
+  accountId: text('account_id').primaryKey(),
+  firstSeq: seq('first_seq').notNull(),
+  lastSeq: seq('last_seq').notNull(),
+  lastCapturedAt: ms('last_captured_at').notNull(),
+  messageCount: integer('message_count').notNull(),
+  conversationCount: integer('conversation_count').notNull(),
+});
+
+/** Events on the log that failed validation: recorded, skipped, never retried. */
+export const rejectedEvents = pgTable(
+  'rejected_events',
+  {
+    stream: text('stream').notNull(),
+    seq: seq('seq').notNull(),
+    subject: text('subject').notNull(),
+    reason: text('reason').notNull(),
+    /** The body as stored (UTF-8, or base64 prefixed `base64:` when it is not valid UTF-8). */
+    raw: text('raw').notNull(),
+    /** When the log stored it (from the stream, not the wall clock). */
+    storedAt: ms('stored_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.stream, t.seq] })],
+);
+
+/** The last stream sequence each projector applied, written in the same transaction. */
+export const projectorCheckpoints = pgTable('projector_checkpoints', {
+  projector: text('projector').primaryKey(),
+  lastSeq: seq('last_seq').notNull(),
+});

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+/** Epoch milliseconds (UTC). All times in events and read models use this unit. */
+export const EpochMs = z.number().int().min(0).max(8_640_000_000_000_000);
+
+/** A platform identifier (account, user, message, conversation): non-empty, printable, bounded. */
+export const PlatformId = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters')
+  .refine((s) => s.isWellFormed(), 'must be well-formed Unicode (no lone surrogates)');
+
+/**
+ * The publisher-chosen event id. It becomes the JetStream `Nats-Msg-Id` header, so it is
+ * restricted to visible ASCII (no spaces, no line breaks).
+ */
+export const EventId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\x21-\x7e]+$/, 'must be visible ASCII without spaces');
+
+/** Fields every event carries, whatever its type. */
+export const envelopeShape = {
+  event_id: EventId,
+  account_id: PlatformId,
+  /** When it happened on the platform. */
+  occurred_at: EpochMs,
+  /** When the worker (or the hub, for client actions) observed it. */
+  captured_at: EpochMs,
+};
+
+/**
+ * Builds the zod schema of one event version: the envelope, a literal `type` and
+ * `schema_version`, and a typed `payload`.
+ */
+export function defineEvent<const T extends string, const V extends number, P extends z.ZodObject>(
+  type: T,
+  schemaVersion: V,
+  payload: P,
+) {
+  return z.object({
+    ...envelopeShape,
+    type: z.literal(type),
+    schema_version: z.literal(schemaVersion),
+    payload,
+  });
+}

@@ -1,0 +1,28 @@
+import { createHash } from 'node:crypto';
+import type { Channel } from './message-captured.js';
+
+function digest(kind: string, parts: readonly string[]): string {
+  const h = createHash('sha256');
+  h.update(kind);
+  for (const p of parts) h.update(`\u0000${p}`);
+  return h.digest('base64url').slice(0, 22);
+}
+
+/**
+ * The hub's id of a message: a pure function of its identity `(account_id,
+ * platform_message_id)`, so every replay of the log (and every worker) derives the same id.
+ *
+ * @example messageId('dy_10001', '7291') // 'm_…' (24 characters)
+ */
+export function messageId(accountId: string, platformMessageId: string): string {
+  return `m_${digest('message', [accountId, platformMessageId])}`;
+}
+
+/**
+ * The hub's id of a conversation: a DM thread or the comments under one video of one
+ * monitored account. Channel is part of the identity because a DM thread id and a video id
+ * are different namespaces on the platform.
+ */
+export function conversationId(accountId: string, channel: Channel, platformConversationId: string): string {
+  return `c_${digest('conversation', [accountId, channel, platformConversationId])}`;
+}

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { MessageCapturedV1 } from './message-captured.js';
+import { MessageEditedV1 } from './message-edited.js';
+import { MessageRecalledV1 } from './message-recalled.js';
+
+export * from './envelope.js';
+export * from './ids.js';
+export * from './message-captured.js';
+export * from './message-edited.js';
+export * from './message-recalled.js';
+
+/**
+ * Every event the hub knows, at its current version. The single source of truth for
+ * validation (publisher and projector), TypeScript types and API documentation.
+ */
+export const HubEvent = z.discriminatedUnion('type', [MessageCapturedV1, MessageEditedV1, MessageRecalledV1]);
+export type HubEvent = z.infer<typeof HubEvent>;
+export type EventType = HubEvent['type'];
+export type EventOf<T extends EventType> = Extract<HubEvent, { type: T }>;
+
+export const EVENT_TYPES: readonly EventType[] = HubEvent.options.map((o) => o.shape.type.value);
+
+const CURRENT_VERSION = Object.fromEntries(
+  HubEvent.options.map((o) => [o.shape.type.value, o.shape.schema_version.value]),
+) as Record<EventType, number>;
+
+/** Turns version N of an event (as stored) into version N + 1. Must be pure. */
+export type Upcaster = (event: Record<string, unknown>) => Record<string, unknown>;
+
+/**
+ * Upcasters by type and the version they read. A published event never changes shape:
+ * a change is a new version here plus an upcaster from the previous one.
+ */
+const UPCASTERS: Partial<Record<EventType, Record<number, Upcaster>>> = {};
+
+export type ParseResult = { ok: true; event: HubEvent } | { ok: false; reason: string };
+
+function isKnownType(type: unknown): type is EventType {
+  return typeof type === 'string' && Object.hasOwn(CURRENT_VERSION, type);
+}
+
+export function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+/** Brings a stored event of an older schema version up to the current one. */
+export function upcast(raw: Record<string, unknown>): Record<string, unknown> | string {
+  const type = raw.type;
+  if (!isKnownType(type)) return `type: unknown event type ${JSON.stringify(type)}`;
+  let event = raw;
+  const stored = event.schema_version;
+  if (typeof stored !== 'number' || !Number.isInteger(stored) || stored < 1) {
+    return 'schema_version: expected a positive integer';
+  }
+  let version: number = stored;
+  const current = CURRENT_VERSION[type];
+  if (version > current) return `schema_version: ${version} is newer than this service knows (${current})`;
+  while (version < current) {
+    const step = UPCASTERS[type]?.[version];
+    if (!step) return `schema_version: no upcaster for ${type} version ${version}`;
+    event = step(event);
+    version = event.schema_version as number;
+  }
+  return event;
+}
+
+/** Validates untrusted input (bytes from the log, a publisher's argument) as a current event. */
+export function parseEvent(raw: unknown): ParseResult {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, reason: '(root): expected a JSON object' };
+  }
+  const upcasted = upcast(raw as Record<string, unknown>);
+  if (typeof upcasted === 'string') return { ok: false, reason: upcasted };
+  const parsed = HubEvent.safeParse(upcasted);
+  return parsed.success ? { ok: true, event: parsed.data } : { ok: false, reason: formatIssues(parsed.error) };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes and validates one message body from the log. */
+export function decodeEvent(data: Uint8Array): ParseResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(utf8.decode(data));
+  } catch (e) {
+    return { ok: false, reason: `(body): not UTF-8 JSON: ${(e as Error).message}` };
+  }
+  return parseEvent(raw);
+}

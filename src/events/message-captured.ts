@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { defineEvent, EpochMs, PlatformId } from './envelope.js';
+
+export const Channel = z.enum(['direct', 'comment']);
+export type Channel = z.infer<typeof Channel>;
+
+export const Direction = z.enum(['inbound', 'outbound']);
+export type Direction = z.infer<typeof Direction>;
+
+export const MessageType = z.enum(['text', 'image', 'video', 'file', 'sticker', 'other']);
+export type MessageType = z.infer<typeof MessageType>;
+
+const Count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/** A platform user as the worker saw them; only `platform_user_id` is always known. */
+export const Sender = z.object({
+  platform_user_id: PlatformId,
+  name: z.string().max(256).optional(),
+  avatar: z.string().max(2048).optional(),
+  signature: z.string().max(1024).optional(),
+  follower_count: Count.optional(),
+  following_count: Count.optional(),
+  video_count: Count.optional(),
+  is_verified: z.boolean().optional(),
+});
+export type Sender = z.infer<typeof Sender>;
+
+/**
+ * A direct message or comment a worker captured.
+ *
+ * @example
+ * {
+ *   event_id: 'w7-20251022-000123', type: 'MessageCaptured', schema_version: 1,
+ *   account_id: 'dy_10001', occurred_at: 1761100000000, captured_at: 1761100003000,
+ *   payload: {
+ *     platform_message_id: '7291', channel: 'direct', conversation_id: 'conv_88',
+ *     direction: 'inbound', sender: { platform_user_id: 'u_5', name: '小红' },
+ *     content: '你好，请问还有货吗？', message_type: 'text', created_at: 1761100000000,
+ *   },
+ * }
+ */
+export const MessageCapturedV1 = defineEvent(
+  'MessageCaptured',
+  1,
+  z.object({
+    platform_message_id: PlatformId,
+    channel: Channel,
+    /** The DM thread id, or for comments the video id. */
+    conversation_id: PlatformId,
+    direction: Direction,
+    sender: Sender,
+    content: z.string().max(65_536),
+    message_type: MessageType,
+    created_at: EpochMs,
+    reply_to: PlatformId.optional(),
+  }),
+);
+export type MessageCaptured = z.infer<typeof MessageCapturedV1>;

@@ -1,0 +1,86 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { z } from 'zod';
+import { type HubEvent, parseEvent } from '../events/index.js';
+import type { Subjects } from './subjects.js';
+
+/** An event as a publisher writes it (before defaults), validated before it is sent. */
+export type HubEventInput = z.input<typeof import('../events/index.js').HubEvent>;
+
+export interface PublishResult {
+  /** The stream sequence the event is stored at (for a duplicate: where the first copy is). */
+  seq: number;
+  /** True when an event with the same `event_id` was already stored within the window. */
+  duplicate: boolean;
+}
+
+export class InvalidEventError extends Error {
+  readonly code = 'invalid_event';
+  constructor(readonly reason: string) {
+    super(`invalid event: ${reason}`);
+    this.name = 'InvalidEventError';
+  }
+}
+
+export interface PublisherDeps {
+  js: JetStreamClient;
+  stream: string;
+  subjects: Subjects;
+  /** How long to wait for the stream's acknowledgement. */
+  timeoutMs?: number;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * What a worker (or the hub, for client actions) uses to append events. Every event is
+ * validated against the contract first; the stream de-duplicates by `event_id`.
+ *
+ * @example
+ * const publisher = createPublisher({ js: jetstream(nc), stream: 'IMHUB', subjects: createSubjects('imhub.events') });
+ * const { seq, duplicate } = await publisher.publish(event);
+ */
+export function createPublisher(deps: PublisherDeps) {
+  const { js, stream, subjects } = deps;
+  const timeout = deps.timeoutMs ?? 10_000;
+
+  async function append(event: HubEvent): Promise<PublishResult> {
+    const ack = await js.publish(subjects.event(event.account_id, event.type), encoder.encode(JSON.stringify(event)), {
+      msgID: event.event_id,
+      expect: { streamName: stream },
+      timeout,
+    });
+    return { seq: ack.seq, duplicate: ack.duplicate };
+  }
+
+  return {
+    /** Validates and appends one event; throws `InvalidEventError` without publishing. */
+    async publish(input: unknown): Promise<PublishResult> {
+      const parsed = parseEvent(input);
+      if (!parsed.ok) throw new InvalidEventError(parsed.reason);
+      return append(parsed.event);
+    },
+
+    /**
+     * Appends many events with up to `window` acknowledgements outstanding at once. Results
+     * come back in input order; an invalid event throws before anything is sent.
+     */
+    async publishMany(inputs: readonly unknown[], window = 256): Promise<PublishResult[]> {
+      const events = inputs.map((input, i) => {
+        const parsed = parseEvent(input);
+        if (!parsed.ok) throw new InvalidEventError(`#${i}: ${parsed.reason}`);
+        return parsed.event;
+      });
+      const results: PublishResult[] = new Array(events.length);
+      let next = 0;
+      async function lane() {
+        while (next < events.length) {
+          const i = next++;
+          results[i] = await append(events[i]!);
+        }
+      }
+      await Promise.all(Array.from({ length: Math.min(window, events.length) }, lane));
+      return results;
+    },
+  };
+}
+export type Publisher = ReturnType<typeof createPublisher>;

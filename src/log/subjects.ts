@@ -1,0 +1,68 @@
+import type { EventType } from '../events/index.js';
+
+const SAFE = /[A-Za-z0-9_-]/;
+const utf8 = new TextEncoder();
+
+/**
+ * Encodes an id as one NATS subject token. Letters, digits, `_` and `-` stay as they are;
+ * every other byte of its UTF-8 form becomes `~HH`, so `.`, `*`, `>`, spaces and Chinese
+ * characters can never split or widen a subject. The encoding is reversible.
+ *
+ * @example encodeToken('dy.10001') // 'dy~2E10001'
+ */
+export function encodeToken(id: string): string {
+  let out = '';
+  for (const ch of id) {
+    if (SAFE.test(ch)) {
+      out += ch;
+      continue;
+    }
+    for (const b of utf8.encode(ch)) out += `~${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+export function decodeToken(token: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < token.length; i++) {
+    if (token[i] === '~') {
+      bytes.push(Number.parseInt(token.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      bytes.push(token.charCodeAt(i));
+    }
+  }
+  return new TextDecoder().decode(new Uint8Array(bytes));
+}
+
+const PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+
+export function assertSubjectPrefix(prefix: string): string {
+  if (!PREFIX.test(prefix)) {
+    throw new Error(`subject prefix ${JSON.stringify(prefix)} must be dot-separated tokens of letters, digits, _ or -`);
+  }
+  return prefix;
+}
+
+/**
+ * The one place subjects are built. Layout: `<prefix>.<account token>.<EventType>`, so a
+ * reader can filter one account (`<prefix>.<account>.*`) or one type (`<prefix>.*.<Type>`).
+ */
+export function createSubjects(prefix: string) {
+  assertSubjectPrefix(prefix);
+  const depth = prefix.split('.').length;
+  return {
+    prefix,
+    /** Everything the stream stores. */
+    all: `${prefix}.>`,
+    event: (accountId: string, type: EventType | string) => `${prefix}.${encodeToken(accountId)}.${type}`,
+    account: (accountId: string) => `${prefix}.${encodeToken(accountId)}.*`,
+    /** The account and type a subject names, or null when it is not one of ours. */
+    parse(subject: string): { accountId: string; type: string } | null {
+      const tokens = subject.split('.');
+      if (tokens.length !== depth + 2 || !subject.startsWith(`${prefix}.`)) return null;
+      return { accountId: decodeToken(tokens[depth]!), type: tokens[depth + 1]! };
+    },
+  };
+}
+export type Subjects = ReturnType<typeof createSubjects>;

@@ -1,0 +1,337 @@
+import {
+  conversationId,
+  type EventOf,
+  type HubEvent,
+  messageId,
+  type Sender,
+} from '../events/index.js';
+import type { accounts, conversations, messages, users } from '../db/schema.js';
+
+export type MessageRow = typeof messages.$inferSelect;
+export type ConversationRow = typeof conversations.$inferSelect;
+export type UserRow = typeof users.$inferSelect;
+export type AccountRow = typeof accounts.$inferSelect;
+export interface EditRow {
+  seq: number;
+  messageId: string;
+  content: string;
+  editedAt: number;
+  editedBy: string;
+}
+
+/** An event and the stream sequence it is stored at. */
+export interface SequencedEvent {
+  seq: number;
+  event: HubEvent;
+}
+
+/**
+ * The rows one batch may touch, loaded before the fold, and what the fold changed. The fold
+ * is pure: it reads and writes only this state, so a replay computes the same rows.
+ */
+export interface FoldState {
+  messages: Map<string, MessageRow>;
+  conversations: Map<string, ConversationRow>;
+  users: Map<string, UserRow>;
+  accounts: Map<string, AccountRow>;
+  edits: EditRow[];
+  dirty: {
+    messages: Set<string>;
+    conversations: Set<string>;
+    users: Set<string>;
+    accounts: Set<string>;
+  };
+  /** Conversations whose last message was recalled: their last message is recomputed in SQL. */
+  recomputeLast: Set<string>;
+}
+
+export function emptyFoldState(): FoldState {
+  return {
+    messages: new Map(),
+    conversations: new Map(),
+    users: new Map(),
+    accounts: new Map(),
+    edits: [],
+    dirty: { messages: new Set(), conversations: new Set(), users: new Set(), accounts: new Set() },
+    recomputeLast: new Set(),
+  };
+}
+
+/** Ids of the messages, users and accounts a batch touches, to load before folding. */
+export function keysOf(batch: readonly SequencedEvent[]) {
+  const messageIds = new Set<string>();
+  const conversationIds = new Set<string>();
+  const userIds = new Set<string>();
+  const accountIds = new Set<string>();
+  for (const { event } of batch) {
+    accountIds.add(event.account_id);
+    switch (event.type) {
+      case 'MessageCaptured':
+        messageIds.add(messageId(event.account_id, event.payload.platform_message_id));
+        conversationIds.add(conversationId(event.account_id, event.payload.channel, event.payload.conversation_id));
+        userIds.add(event.payload.sender.platform_user_id);
+        break;
+      case 'MessageEdited':
+      case 'MessageRecalled':
+        messageIds.add(messageId(event.account_id, event.payload.platform_message_id));
+        break;
+      default:
+        return assertNever(event);
+    }
+  }
+  return { messageIds, conversationIds, userIds, accountIds };
+}
+
+export function assertNever(x: never): never {
+  throw new Error(`unhandled event: ${JSON.stringify(x)}`);
+}
+
+/** Applies a batch, in sequence order, to the loaded state. */
+export function foldBatch(state: FoldState, batch: readonly SequencedEvent[]): void {
+  for (const e of batch) foldEvent(state, e);
+}
+
+export function foldEvent(state: FoldState, { seq, event }: SequencedEvent): void {
+  touchAccount(state, event, seq);
+  switch (event.type) {
+    case 'MessageCaptured':
+      return onCaptured(state, seq, event);
+    case 'MessageEdited':
+      return onEdited(state, seq, event);
+    case 'MessageRecalled':
+      return onRecalled(state, seq, event);
+    default:
+      return assertNever(event);
+  }
+}
+
+function touchAccount(state: FoldState, event: HubEvent, seq: number): AccountRow {
+  let a = state.accounts.get(event.account_id);
+  if (!a) {
+    a = {
+      accountId: event.account_id,
+      firstSeq: seq,
+      lastSeq: seq,
+      lastCapturedAt: event.captured_at,
+      messageCount: 0,
+      conversationCount: 0,
+    };
+    state.accounts.set(a.accountId, a);
+  }
+  a.lastSeq = seq;
+  a.lastCapturedAt = Math.max(a.lastCapturedAt, event.captured_at);
+  state.dirty.accounts.add(a.accountId);
+  return a;
+}
+
+/** A placeholder for a message known only from an edit or recall that came first. */
+function stub(accountId: string, platformMessageId: string, platformConversationId: string, seq: number): MessageRow {
+  return {
+    id: messageId(accountId, platformMessageId),
+    accountId,
+    platformMessageId,
+    conversationId: null,
+    platformConversationId,
+    channel: null,
+    direction: null,
+    senderId: null,
+    content: null,
+    messageType: null,
+    replyTo: null,
+    createdAt: null,
+    capturedAt: null,
+    captureSeq: null,
+    edited: false,
+    editedAt: null,
+    editSeq: null,
+    recalled: false,
+    recalledAt: null,
+    recalledBy: null,
+    recallSeq: null,
+    version: seq,
+  };
+}
+
+function isCaptured(m: MessageRow): m is MessageRow & { conversationId: string; createdAt: number; captureSeq: number } {
+  return m.captureSeq !== null;
+}
+
+/** Newest first by platform time, then by capture sequence: the order of "last message". */
+function isAfterLast(m: MessageRow & { createdAt: number; captureSeq: number }, c: ConversationRow): boolean {
+  if (c.lastMessageTime === null || c.lastMessageSeq === null) return true;
+  return m.createdAt > c.lastMessageTime || (m.createdAt === c.lastMessageTime && m.captureSeq > c.lastMessageSeq);
+}
+
+function onCaptured(state: FoldState, seq: number, event: EventOf<'MessageCaptured'>): void {
+  const p = event.payload;
+  const id = messageId(event.account_id, p.platform_message_id);
+  const prior = state.messages.get(id);
+  const isNew = !prior || !isCaptured(prior);
+  observeUser(state, p.sender, event.captured_at, seq, p.created_at, isNew);
+  if (!isNew) return; // captured again (another worker, or a re-publish): the first capture stands
+
+  const convId = conversationId(event.account_id, p.channel, p.conversation_id);
+  const m: MessageRow = {
+    ...(prior ?? stub(event.account_id, p.platform_message_id, p.conversation_id, seq)),
+    conversationId: convId,
+    platformConversationId: p.conversation_id,
+    channel: p.channel,
+    direction: p.direction,
+    senderId: p.sender.platform_user_id,
+    content: prior?.edited ? prior.content : p.content,
+    messageType: p.message_type,
+    replyTo: p.reply_to ?? null,
+    createdAt: p.created_at,
+    capturedAt: event.captured_at,
+    captureSeq: seq,
+    version: seq,
+  };
+  state.messages.set(id, m);
+  state.dirty.messages.add(id);
+
+  const account = state.accounts.get(event.account_id)!;
+  account.messageCount += 1;
+  let c = state.conversations.get(convId);
+  if (!c) {
+    c = {
+      id: convId,
+      accountId: event.account_id,
+      platformConversationId: p.conversation_id,
+      channel: p.channel,
+      friendId: null,
+      lastMessageId: null,
+      lastMessage: null,
+      lastMessageTime: null,
+      lastMessageSeq: null,
+      messageCount: 0,
+      unreadCount: 0,
+      createdAt: p.created_at,
+      createdSeq: seq,
+      version: seq,
+    };
+    state.conversations.set(convId, c);
+    account.conversationCount += 1;
+  }
+  c.createdAt = Math.min(c.createdAt, p.created_at);
+  c.version = seq;
+  if (p.channel === 'direct' && p.direction === 'inbound' && c.friendId === null) c.friendId = p.sender.platform_user_id;
+  if (!m.recalled) {
+    c.messageCount += 1;
+    if (p.direction === 'inbound') c.unreadCount += 1;
+    if (isCaptured(m) && isAfterLast(m, c)) {
+      c.lastMessageId = m.id;
+      c.lastMessage = m.content;
+      c.lastMessageTime = m.createdAt;
+      c.lastMessageSeq = m.captureSeq;
+    }
+  }
+  state.dirty.conversations.add(convId);
+}
+
+function onEdited(state: FoldState, seq: number, event: EventOf<'MessageEdited'>): void {
+  const p = event.payload;
+  const id = messageId(event.account_id, p.platform_message_id);
+  const m = state.messages.get(id) ?? stub(event.account_id, p.platform_message_id, p.conversation_id, seq);
+  state.edits.push({ seq, messageId: id, content: p.new_content, editedAt: p.edited_at, editedBy: p.edited_by });
+  // Edits may be observed out of order: the content is the newest edit by platform time.
+  const newest =
+    m.editedAt === null || p.edited_at > m.editedAt || (p.edited_at === m.editedAt && seq > (m.editSeq ?? 0));
+  if (newest) {
+    m.content = p.new_content;
+    m.edited = true;
+    m.editedAt = p.edited_at;
+    m.editSeq = seq;
+  }
+  m.version = seq;
+  state.messages.set(id, m);
+  state.dirty.messages.add(id);
+  if (!isCaptured(m)) return;
+  const c = state.conversations.get(m.conversationId);
+  if (c && c.lastMessageId === id) {
+    c.lastMessage = m.content;
+    c.version = seq;
+    state.dirty.conversations.add(c.id);
+  }
+}
+
+function onRecalled(state: FoldState, seq: number, event: EventOf<'MessageRecalled'>): void {
+  const p = event.payload;
+  const id = messageId(event.account_id, p.platform_message_id);
+  const m = state.messages.get(id) ?? stub(event.account_id, p.platform_message_id, p.conversation_id, seq);
+  if (m.recalled) return; // the first recall stands
+  m.recalled = true;
+  m.recalledAt = p.recalled_at;
+  m.recalledBy = p.recalled_by;
+  m.recallSeq = seq;
+  m.version = seq;
+  state.messages.set(id, m);
+  state.dirty.messages.add(id);
+  if (!isCaptured(m)) return;
+  const c = state.conversations.get(m.conversationId);
+  if (!c) throw new Error(`conversation ${m.conversationId} of captured message ${id} was not loaded`);
+  c.messageCount -= 1;
+  if (m.direction === 'inbound') c.unreadCount -= 1;
+  if (c.lastMessageId === id) state.recomputeLast.add(c.id);
+  c.version = seq;
+  state.dirty.conversations.add(c.id);
+}
+
+const PROFILE_FIELDS = [
+  ['name', 'name'],
+  ['avatar', 'avatar'],
+  ['signature', 'signature'],
+  ['follower_count', 'followerCount'],
+  ['following_count', 'followingCount'],
+  ['video_count', 'videoCount'],
+  ['is_verified', 'isVerified'],
+] as const satisfies ReadonlyArray<readonly [keyof Sender, keyof UserRow]>;
+
+/**
+ * A newer observation (by `captured_at`, then sequence) overwrites the fields it carries;
+ * an older one only fills fields still unknown. So a late, older observation never
+ * overwrites a newer one, and the result does not depend on arrival order.
+ */
+function observeUser(
+  state: FoldState,
+  sender: Sender,
+  capturedAt: number,
+  seq: number,
+  seenAt: number,
+  isNewMessage: boolean,
+): void {
+  let u = state.users.get(sender.platform_user_id);
+  const isNewUser = !u;
+  if (!u) {
+    u = {
+      platformUserId: sender.platform_user_id,
+      name: null,
+      avatar: null,
+      signature: null,
+      followerCount: null,
+      followingCount: null,
+      videoCount: null,
+      isVerified: null,
+      profileCapturedAt: capturedAt,
+      profileSeq: seq,
+      firstSeenAt: seenAt,
+      lastSeenAt: seenAt,
+      messageCount: 0,
+    };
+    state.users.set(u.platformUserId, u);
+  }
+  const newer =
+    isNewUser || capturedAt > u.profileCapturedAt || (capturedAt === u.profileCapturedAt && seq > u.profileSeq);
+  const row = u as Record<string, unknown>;
+  for (const [from, to] of PROFILE_FIELDS) {
+    const v = sender[from];
+    if (v !== undefined && (newer || row[to] === null)) row[to] = v;
+  }
+  if (newer) {
+    u.profileCapturedAt = capturedAt;
+    u.profileSeq = seq;
+  }
+  u.firstSeenAt = Math.min(u.firstSeenAt, seenAt);
+  u.lastSeenAt = Math.max(u.lastSeenAt, seenAt);
+  if (isNewMessage) u.messageCount += 1;
+  state.dirty.users.add(u.platformUserId);
+}

@@ -1,0 +1,286 @@
+import { EventEmitter } from 'node:events';
+import { DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import type { ReservedSql } from 'postgres';
+import { decodeEvent } from '../events/index.js';
+import type { Sql } from '../db/client.js';
+import { rowCodec } from '../db/bulk.js';
+import { rejectedEvents } from '../db/schema.js';
+import type { Subjects } from '../log/subjects.js';
+import type { Logger } from '../logger.js';
+import type { SequencedEvent } from './fold.js';
+import { applyReadModels } from './read-models.projection.js';
+
+export interface ProjectorDeps {
+  sql: Sql;
+  js: JetStreamClient;
+  stream: string;
+  subjects: Subjects;
+  log: Logger;
+}
+
+export interface ProjectorOptions {
+  /** Checkpoint name; defaults to `read-models:<stream>`. */
+  name?: string;
+  /** Most events applied in one transaction. */
+  batchSize?: number;
+  /** Most body bytes applied in one transaction. */
+  maxBatchBytes?: number;
+  /** How long a partial batch may wait for more events before it is applied. */
+  lingerMs?: number;
+  /** How often a standby process tries to take the projector lock. */
+  lockRetryMs?: number;
+}
+
+export type ProjectorState = 'idle' | 'standby' | 'projecting' | 'failing' | 'stopped';
+
+export interface ProjectorStatus {
+  state: ProjectorState;
+  /** Last stream sequence applied (as this process last saw it). */
+  checkpoint: number;
+  /** Events the consumer knows are still to come after the last one received. */
+  pending: number;
+  lastError: string | null;
+}
+
+export interface BatchCommitted {
+  firstSeq: number;
+  lastSeq: number;
+  applied: number;
+  rejected: number;
+}
+
+/** Raised when the checkpoint moved under us: another process projected. We resync from it. */
+class CheckpointMovedError extends Error {
+  constructor(expected: number, found: number) {
+    super(`checkpoint moved from ${expected} to ${found} by another process`);
+  }
+}
+
+const rejectedRows = rowCodec(rejectedEvents, ['stream', 'seq']);
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function rawText(data: Uint8Array): string {
+  try {
+    return utf8.decode(data);
+  } catch {
+    return `base64:${Buffer.from(data).toString('base64')}`;
+  }
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+
+/**
+ * Reads the stream in order from its checkpoint and applies batches to the read models.
+ * Each batch's read-model changes, rejected events and new checkpoint commit in one
+ * transaction, so a crash at any point neither loses nor repeats an event. Only the process
+ * holding a Postgres advisory lock projects; the others wait on standby and take over when
+ * it goes away.
+ */
+export function createProjector(deps: ProjectorDeps, options: ProjectorOptions = {}) {
+  const { sql, js, stream, subjects, log } = deps;
+  const name = options.name ?? `read-models:${stream}`;
+  const batchSize = options.batchSize ?? 1000;
+  const maxBatchBytes = options.maxBatchBytes ?? 4 * 1024 * 1024;
+  const lingerMs = options.lingerMs ?? 5;
+  const lockRetryMs = options.lockRetryMs ?? 1000;
+
+  const events = new EventEmitter<{ committed: [BatchCommitted] }>();
+  events.setMaxListeners(0);
+  const status: ProjectorStatus = { state: 'idle', checkpoint: 0, pending: 0, lastError: null };
+  const abort = new AbortController();
+  let running: Promise<void> | null = null;
+  let stopConsumer: (() => void) | null = null;
+
+  async function readCheckpoint(): Promise<number> {
+    await sql`insert into projector_checkpoints (projector, last_seq) values (${name}, 0) on conflict do nothing`;
+    const [row] = await sql<{ last_seq: number }[]>`select last_seq from projector_checkpoints where projector = ${name}`;
+    return row!.last_seq;
+  }
+
+  async function acquireLock(): Promise<ReservedSql | null> {
+    while (!abort.signal.aborted) {
+      const conn = await sql.reserve();
+      const [row] = await conn<{ ok: boolean }[]>`select pg_try_advisory_lock(hashtextextended(${name}, 0)) as ok`;
+      if (row?.ok) return conn;
+      conn.release();
+      if (status.state !== 'standby') log.info({ projector: name }, 'projector on standby: another process holds the lock');
+      status.state = 'standby';
+      await sleep(lockRetryMs, abort.signal);
+    }
+    return null;
+  }
+
+  async function commit(batch: JsMsg[]): Promise<void> {
+    const valid: SequencedEvent[] = [];
+    const rejected: (typeof rejectedEvents.$inferSelect)[] = [];
+    const expected = status.checkpoint;
+    for (const m of batch) {
+      if (m.seq <= expected) continue; // already applied (redelivery after a reconnect)
+      const parsed = decodeEvent(m.data);
+      let reason = parsed.ok ? null : parsed.reason;
+      if (parsed.ok) {
+        const where = subjects.parse(m.subject);
+        if (!where || where.accountId !== parsed.event.account_id || where.type !== parsed.event.type) {
+          reason = `subject ${m.subject} does not match the event's account_id and type`;
+        }
+      }
+      if (reason === null && parsed.ok) valid.push({ seq: m.seq, event: parsed.event });
+      else {
+        rejected.push({
+          stream,
+          seq: m.seq,
+          subject: m.subject,
+          reason: reason ?? 'unknown',
+          raw: rawText(m.data),
+          storedAt: Math.floor(m.info.timestampNanos / 1e6),
+        });
+      }
+    }
+    const lastSeq = batch[batch.length - 1]!.seq;
+    if (lastSeq <= expected) return;
+    await sql.begin(async (tx) => {
+      const [row] = await tx<{ last_seq: number }[]>`
+        select last_seq from projector_checkpoints where projector = ${name} for update`;
+      if (row?.last_seq !== expected) throw new CheckpointMovedError(expected, row?.last_seq ?? -1);
+      await applyReadModels(tx, valid);
+      await rejectedRows.insertNew(tx, rejected);
+      await tx`update projector_checkpoints set last_seq = ${lastSeq} where projector = ${name}`;
+    });
+    status.checkpoint = lastSeq;
+    if (rejected.length > 0) log.warn({ projector: name, rejected: rejected.map((r) => r.seq) }, 'rejected malformed events');
+    events.emit('committed', { firstSeq: batch[0]!.seq, lastSeq, applied: valid.length, rejected: rejected.length });
+  }
+
+  async function project(lock: ReservedSql): Promise<void> {
+    status.checkpoint = await readCheckpoint();
+    status.state = 'projecting';
+    status.lastError = null;
+    log.info({ projector: name, from: status.checkpoint + 1 }, 'projector started');
+    const consumer = await js.consumers.get(
+      stream,
+      status.checkpoint === 0
+        ? { deliver_policy: DeliverPolicy.All }
+        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: status.checkpoint + 1 },
+    );
+    const messages = await consumer.consume({ max_messages: batchSize * 2 });
+    let lockLost: Error | null = null;
+    const lockCheck = setInterval(() => {
+      lock`select 1`.catch((e: Error) => {
+        lockLost = new Error(`lost the projector lock connection: ${e.message}`);
+        messages.stop();
+      });
+    }, 5000);
+    stopConsumer = () => messages.stop();
+    const iterator = messages[Symbol.asyncIterator]();
+    let buffer: JsMsg[] = [];
+    let bytes = 0;
+    const flush = async () => {
+      if (buffer.length === 0) return;
+      const batch = buffer;
+      buffer = [];
+      bytes = 0;
+      await commit(batch);
+    };
+    try {
+      let next: Promise<IteratorResult<JsMsg>> | null = null;
+      for (;;) {
+        next ??= iterator.next();
+        let result: IteratorResult<JsMsg> | 'linger';
+        if (buffer.length === 0) result = await next;
+        else {
+          let timer: NodeJS.Timeout | undefined;
+          result = await Promise.race([
+            next,
+            new Promise<'linger'>((resolve) => {
+              timer = setTimeout(() => resolve('linger'), lingerMs);
+            }),
+          ]);
+          clearTimeout(timer);
+          if (result === 'linger') {
+            await flush();
+            continue;
+          }
+        }
+        next = null;
+        if (result.done) break;
+        const m = result.value;
+        buffer.push(m);
+        bytes += m.data.length;
+        status.pending = m.info.pending;
+        if (buffer.length >= batchSize || bytes >= maxBatchBytes || m.info.pending === 0) await flush();
+      }
+      await flush();
+      if (lockLost) throw lockLost;
+    } finally {
+      clearInterval(lockCheck);
+      stopConsumer = null;
+      messages.stop();
+    }
+  }
+
+  async function loop(): Promise<void> {
+    let backoff = 500;
+    while (!abort.signal.aborted) {
+      let lock: ReservedSql | null = null;
+      try {
+        lock = await acquireLock();
+        if (!lock) break;
+        await project(lock);
+        backoff = 500;
+      } catch (e) {
+        if (abort.signal.aborted) break;
+        const err = e as Error;
+        status.state = e instanceof CheckpointMovedError ? 'standby' : 'failing';
+        status.lastError = err.message;
+        log.error({ projector: name, err }, 'projector interrupted; it resumes from its checkpoint');
+        await sleep(backoff, abort.signal);
+        backoff = Math.min(backoff * 2, 10_000);
+      } finally {
+        if (lock) {
+          await lock`select pg_advisory_unlock(hashtextextended(${name}, 0))`.catch(() => {});
+          lock.release();
+        }
+      }
+    }
+    status.state = 'stopped';
+  }
+
+  return {
+    name,
+    events,
+    status: (): ProjectorStatus => ({ ...status }),
+    start(): void {
+      running ??= loop();
+    },
+    /** Applies what was already received, releases the lock and stops. */
+    async stop(): Promise<void> {
+      abort.abort();
+      stopConsumer?.();
+      await running;
+    },
+    /** Resolves when this process has applied `seq` (true) or the timeout passed (false). */
+    waitFor(seq: number, timeoutMs: number): Promise<boolean> {
+      if (status.checkpoint >= seq) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const onCommit = (b: BatchCommitted) => {
+          if (b.lastSeq >= seq) done(true);
+        };
+        const timer = setTimeout(() => done(false), timeoutMs);
+        function done(ok: boolean) {
+          clearTimeout(timer);
+          events.off('committed', onCommit);
+          resolve(ok);
+        }
+        events.on('committed', onCommit);
+      });
+    },
+  };
+}
+export type Projector = ReturnType<typeof createProjector>;

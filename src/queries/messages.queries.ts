@@ -1,0 +1,96 @@
+import { and, desc, eq, isNotNull, type SQL, sql } from 'drizzle-orm';
+import type { Drizzle } from '../db/client.js';
+import { messages, users } from '../db/schema.js';
+import type { Channel } from '../events/index.js';
+
+export interface MessageFilter {
+  conversationId?: string;
+  accountId?: string;
+  channel?: Channel;
+  includeRecalled?: boolean;
+  /** Keyset position: messages strictly older than this one. */
+  before?: { createdAt: number; seq: number };
+  limit: number;
+}
+
+const columns = {
+  id: messages.id,
+  account_id: messages.accountId,
+  conversation_id: messages.conversationId,
+  platform_message_id: messages.platformMessageId,
+  platform_conversation_id: messages.platformConversationId,
+  channel: messages.channel,
+  direction: messages.direction,
+  sender_id: messages.senderId,
+  sender_name: users.name,
+  sender_avatar: users.avatar,
+  content: messages.content,
+  type: messages.messageType,
+  reply_to: messages.replyTo,
+  created_at: messages.createdAt,
+  captured_at: messages.capturedAt,
+  edited: messages.edited,
+  edited_at: messages.editedAt,
+  recalled: messages.recalled,
+  recalled_at: messages.recalledAt,
+  version: messages.version,
+  capture_seq: messages.captureSeq,
+};
+
+type Row = {
+  [K in keyof typeof columns]: (typeof columns)[K]['_']['data'] | ((typeof columns)[K]['_']['notNull'] extends true ? never : null);
+};
+
+/** A captured message as the API shows it (captured rows have every column filled). */
+function toJson({ capture_seq: _, ...r }: Row) {
+  return {
+    ...r,
+    conversation_id: r.conversation_id!,
+    channel: r.channel as Channel,
+    direction: r.direction as 'inbound' | 'outbound',
+    sender_id: r.sender_id!,
+    content: r.content ?? '',
+    type: r.type as 'text',
+    created_at: r.created_at!,
+    captured_at: r.captured_at!,
+  };
+}
+
+function visible(includeRecalled: boolean | undefined): SQL[] {
+  const where: SQL[] = [isNotNull(messages.captureSeq)];
+  if (!includeRecalled) where.push(eq(messages.recalled, false));
+  return where;
+}
+
+/** Newest first, keyset-paginated by (created_at, capture sequence). */
+export async function listMessages(db: Drizzle, f: MessageFilter) {
+  const where = visible(f.includeRecalled);
+  if (f.conversationId) where.push(eq(messages.conversationId, f.conversationId));
+  if (f.accountId) where.push(eq(messages.accountId, f.accountId));
+  if (f.channel) where.push(eq(messages.channel, f.channel));
+  if (f.before) where.push(sql`(${messages.createdAt}, ${messages.captureSeq}) < (${f.before.createdAt}, ${f.before.seq})`);
+  const rows = await db
+    .select(columns)
+    .from(messages)
+    .leftJoin(users, eq(users.platformUserId, messages.senderId))
+    .where(and(...where))
+    .orderBy(desc(messages.createdAt), desc(messages.captureSeq))
+    .limit(f.limit + 1);
+  const page = rows.slice(0, f.limit);
+  const last = page[page.length - 1];
+  const hasMore = rows.length > f.limit;
+  return {
+    messages: page.map(toJson),
+    has_more: hasMore,
+    next_before: hasMore && last ? `${last.created_at}_${last.capture_seq}` : null,
+  };
+}
+
+export async function getMessage(db: Drizzle, id: string, includeRecalled = false) {
+  const [row] = await db
+    .select(columns)
+    .from(messages)
+    .leftJoin(users, eq(users.platformUserId, messages.senderId))
+    .where(and(eq(messages.id, id), ...visible(includeRecalled)));
+  return row ? toJson(row) : null;
+}

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import type { HubEvent } from '../src/events/index.js';
+import { conversationId, messageId } from '../src/events/index.js';
+import { emptyFoldState, type FoldState, foldBatch } from '../src/projections/fold.js';
+
+// Given/when/then over the pure fold: no database, no log.
+
+const ACC = 'dy_1';
+let n = 0;
+function captured(pmid: string, opts: Partial<{ conv: string; dir: 'inbound' | 'outbound'; at: number; content: string; sender: string; name: string; capturedAt: number }> = {}): HubEvent {
+  const at = opts.at ?? 1000;
+  return {
+    event_id: `e${++n}`,
+    type: 'MessageCaptured',
+    schema_version: 1,
+    account_id: ACC,
+    occurred_at: at,
+    captured_at: opts.capturedAt ?? at + 10,
+    payload: {
+      platform_message_id: pmid,
+      channel: 'direct',
+      conversation_id: opts.conv ?? 'c1',
+      direction: opts.dir ?? 'inbound',
+      sender: { platform_user_id: opts.sender ?? 'u1', ...(opts.name ? { name: opts.name } : {}) },
+      content: opts.content ?? `内容${pmid}`,
+      message_type: 'text',
+      created_at: at,
+    },
+  };
+}
+function edited(pmid: string, content: string, at: number): HubEvent {
+  return {
+    event_id: `e${++n}`,
+    type: 'MessageEdited',
+    schema_version: 1,
+    account_id: ACC,
+    occurred_at: at,
+    captured_at: at,
+    payload: { platform_message_id: pmid, conversation_id: 'c1', new_content: content, edited_at: at, edited_by: 'u1' },
+  };
+}
+function recalled(pmid: string, at = 5000): HubEvent {
+  return {
+    event_id: `e${++n}`,
+    type: 'MessageRecalled',
+    schema_version: 1,
+    account_id: ACC,
+    occurred_at: at,
+    captured_at: at,
+    payload: { platform_message_id: pmid, conversation_id: 'c1', recalled_at: at, recalled_by: 'u1' },
+  };
+}
+
+function run(events: HubEvent[]): FoldState {
+  const state = emptyFoldState();
+  foldBatch(
+    state,
+    events.map((event, i) => ({ seq: i + 1, event })),
+  );
+  return state;
+}
+const msg = (s: FoldState, pmid: string) => s.messages.get(messageId(ACC, pmid))!;
+const conv = (s: FoldState) => s.conversations.get(conversationId(ACC, 'direct', 'c1'))!;
+
+describe('fold', () => {
+  it('counts inbound messages as unread and tracks the newest as last message', () => {
+    const s = run([captured('1', { at: 1000 }), captured('2', { at: 3000 }), captured('3', { at: 2000, dir: 'outbound', sender: ACC })]);
+    expect(conv(s)).toMatchObject({ unreadCount: 2, messageCount: 3, lastMessageId: messageId(ACC, '2'), friendId: 'u1' });
+  });
+
+  it('ignores a second capture of the same message', () => {
+    const s = run([captured('1', { content: '第一次' }), captured('1', { content: '第二次' })]);
+    expect(msg(s, '1').content).toBe('第一次');
+    expect(conv(s).unreadCount).toBe(1);
+  });
+
+  it('applies an edit that arrived before its message once the message comes', () => {
+    const s = run([edited('1', '改过的', 2000), captured('1', { content: '原文' })]);
+    expect(msg(s, '1')).toMatchObject({ content: '改过的', edited: true, captureSeq: 2 });
+    expect(conv(s).lastMessage).toBe('改过的');
+  });
+
+  it('keeps the newest edit by platform time whatever the arrival order', () => {
+    const s = run([captured('1'), edited('1', '后改', 3000), edited('1', '先改', 2000)]);
+    expect(msg(s, '1').content).toBe('后改');
+    expect(s.edits).toHaveLength(2);
+  });
+
+  it('a recall before the capture keeps the message out of counts', () => {
+    const s = run([recalled('1'), captured('1')]);
+    expect(msg(s, '1')).toMatchObject({ recalled: true, captureSeq: 2 });
+    expect(conv(s)).toMatchObject({ unreadCount: 0, messageCount: 0, lastMessageId: null });
+  });
+
+  it('recalling the last message asks for the last message to be recomputed', () => {
+    const s = run([captured('1', { at: 1000 }), captured('2', { at: 2000 }), recalled('2'), recalled('2')]);
+    expect(conv(s)).toMatchObject({ unreadCount: 1, messageCount: 1 });
+    expect(s.recomputeLast.has(conv(s).id)).toBe(true);
+    expect(msg(s, '2').recallSeq).toBe(3);
+  });
+
+  it('a late, older profile observation does not overwrite a newer one', () => {
+    const s = run([
+      captured('1', { name: '新名字', capturedAt: 9000 }),
+      captured('2', { name: '旧名字', capturedAt: 5000 }),
+    ]);
+    expect(s.users.get('u1')).toMatchObject({ name: '新名字', profileCapturedAt: 9000, messageCount: 2 });
+  });
+});

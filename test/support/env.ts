@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { createDb, type Db } from '../../src/db/client.js';
+import { ensureDatabase, runMigrations } from '../../src/db/migrate.js';
+import { connectNats, type Nats } from '../../src/log/connect.js';
+import { createPublisher, type Publisher } from '../../src/log/publisher.js';
+import { ensureStream } from '../../src/log/stream.js';
+import { createSubjects, type Subjects } from '../../src/log/subjects.js';
+
+export const pgServerUrl = () => inject('pgUrl');
+export const natsUrl = () => inject('natsUrl');
+
+const suffix = () => randomBytes(4).toString('hex');
+
+/** A database of its own for one test file, migrated; `drop()` removes it. */
+export async function createTestDatabase(label: string): Promise<Db & { url: string; drop(): Promise<void> }> {
+  const u = new URL(pgServerUrl());
+  u.pathname = `/t_${label.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}_${suffix()}`;
+  const url = u.toString();
+  await ensureDatabase(url);
+  const db = createDb(url, { max: 5 });
+  await runMigrations(db.db);
+  return {
+    ...db,
+    url,
+    async drop() {
+      await db.close();
+      const admin = createDb(pgServerUrl(), { max: 1 });
+      await admin.sql.unsafe(`drop database if exists "${u.pathname.slice(1)}" with (force)`);
+      await admin.close();
+    },
+  };
+}
+
+export interface TestLog extends Nats {
+  stream: string;
+  subjects: Subjects;
+  publisher: Publisher;
+  close(): Promise<void>;
+}
+
+/** A stream and subject prefix of its own for one test file; `close()` deletes the stream. */
+export async function createTestLog(label: string, duplicateWindowMs = 60_000): Promise<TestLog> {
+  const id = suffix();
+  const stream = `T_${label.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}_${id}`;
+  const subjects = createSubjects(`t${id}.${label.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`);
+  const nats = await connectNats({ url: natsUrl(), name: `test-${label}` });
+  await ensureStream(nats.jsm, { name: stream, subjects, duplicateWindowMs, replicas: 1 });
+  return {
+    ...nats,
+    stream,
+    subjects,
+    publisher: createPublisher({ js: nats.js, stream, subjects }),
+    async close() {
+      await nats.jsm.streams.delete(stream).catch(() => {});
+      await nats.nc.close();
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 60_000,
+  everyMs = 25,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export async function checkpointOf(db: Db, projector: string): Promise<number> {
+  const [row] = await db.sql<{ last_seq: number }[]>`
+    select last_seq from projector_checkpoints where projector = ${projector}`;
+  return row?.last_seq ?? 0;
+}
+
+/** Waits until the projector's committed checkpoint reaches `seq`. */
+export function projectedTo(db: Db, projector: string, seq: number, timeoutMs = 60_000) {
+  return eventually(
+    async () => ((await checkpointOf(db, projector)) >= seq ? true : undefined),
+    `${projector} to reach ${seq}`,
+    timeoutMs,
+  );
+}
