@@ -91,7 +91,6 @@ CREATE TABLE "users" (
 CREATE INDEX "conversations_account_last_idx" ON "conversations" USING btree ("account_id","last_message_time" DESC NULLS LAST,"last_message_seq" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "conversations_account_created_idx" ON "conversations" USING btree ("account_id","created_at");--> statement-breakpoint
 CREATE INDEX "message_edits_message_idx" ON "message_edits" USING btree ("message_id","edited_at","seq");--> statement-breakpoint
-CREATE UNIQUE INDEX "messages_identity_idx" ON "messages" USING btree ("account_id","platform_message_id");--> statement-breakpoint
 CREATE INDEX "messages_conversation_created_idx" ON "messages" USING btree ("conversation_id","created_at" DESC NULLS LAST,"capture_seq" DESC NULLS LAST) WHERE "messages"."capture_seq" is not null;--> statement-breakpoint
 CREATE INDEX "messages_account_created_idx" ON "messages" USING btree ("account_id","created_at" DESC NULLS LAST,"capture_seq" DESC NULLS LAST) WHERE "messages"."capture_seq" is not null;--> statement-breakpoint
 CREATE INDEX "messages_sender_idx" ON "messages" USING btree ("sender_id");--> statement-breakpoint

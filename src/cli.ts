@@ -25,7 +25,9 @@ function config() {
 
 const program = new Command()
   .name('im-hub')
-  .description('Message hub: workers publish to NATS JetStream, projectors build Postgres read models, the API serves clients.')
+  .description(
+    'Message hub: workers publish to NATS JetStream, projectors build Postgres read models, the API serves clients.',
+  )
   .showHelpAfterError();
 
 program
@@ -61,7 +63,9 @@ program
 
 program
   .command('publish')
-  .description('publish an NDJSON file of events (one per line, "-" for stdin); invalid lines are reported and skipped')
+  .description(
+    'publish an NDJSON file of events (one per line, "-" for stdin); invalid lines are reported and skipped',
+  )
   .argument('<file>', 'NDJSON file, or - for standard input')
   .action(async (file: string) => {
     const cfg = config();
@@ -102,7 +106,9 @@ program
     }
     await Promise.all(inflight);
     await nats.nc.drain();
-    process.stdout.write(`published ${published}, duplicates ${duplicates}, invalid ${invalid} (of ${lineNo} lines)\n`);
+    process.stdout.write(
+      `published ${published}, duplicates ${duplicates}, invalid ${invalid} (of ${lineNo} lines)\n`,
+    );
     if (invalid > 0) process.exitCode = EXIT_USAGE;
   });
 
@@ -114,34 +120,36 @@ program
   .option('--conversations <n>', 'conversations per account', positiveInt('--conversations'), 20)
   .option('--rate <n>', 'events per second (0 = as fast as possible)', positiveInt('--rate'), 50)
   .option('--seed <n>', 'random seed (the same seed repeats the same stream)', positiveInt('--seed'))
-  .action(async (o: { events: number; accounts: number; conversations: number; rate: number; seed?: number }) => {
-    const cfg = config();
-    const log = createLogger(cfg.LOG_LEVEL === 'info' ? 'warn' : cfg.LOG_LEVEL);
-    const nats = await openLog(cfg, log);
-    const publisher = createPublisher({ js: nats.js, stream: cfg.STREAM_NAME, subjects: nats.subjects });
-    const seed = o.seed ?? Date.now() % 1_000_000;
-    const started = Date.now();
-    let n = 0;
-    for (const event of simulateEvents({
-      seed,
-      runId: `sim-${seed}-${started}`,
-      accounts: o.accounts,
-      conversationsPerAccount: o.conversations,
-      events: o.events,
-      startAt: started,
-    })) {
-      await publisher.publish(event);
-      n++;
-      if (n % 100 === 0 || n === o.events) process.stdout.write(`\rpublished ${n}/${o.events}`);
-      if (o.rate > 0) {
-        const due = started + (n * 1000) / o.rate;
-        const wait = due - Date.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  .action(
+    async (o: { events: number; accounts: number; conversations: number; rate: number; seed?: number }) => {
+      const cfg = config();
+      const log = createLogger(cfg.LOG_LEVEL === 'info' ? 'warn' : cfg.LOG_LEVEL);
+      const nats = await openLog(cfg, log);
+      const publisher = createPublisher({ js: nats.js, stream: cfg.STREAM_NAME, subjects: nats.subjects });
+      const seed = o.seed ?? Date.now() % 1_000_000;
+      const started = Date.now();
+      let n = 0;
+      for (const event of simulateEvents({
+        seed,
+        runId: `sim-${seed}-${started}`,
+        accounts: o.accounts,
+        conversationsPerAccount: o.conversations,
+        events: o.events,
+        startAt: started,
+      })) {
+        await publisher.publish(event);
+        n++;
+        if (n % 100 === 0 || n === o.events) process.stdout.write(`\rpublished ${n}/${o.events}`);
+        if (o.rate > 0) {
+          const due = started + (n * 1000) / o.rate;
+          const wait = due - Date.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        }
       }
-    }
-    await nats.nc.drain();
-    process.stdout.write(`\ndone: ${n} events on stream ${cfg.STREAM_NAME} (seed ${seed})\n`);
-  });
+      await nats.nc.drain();
+      process.stdout.write(`\ndone: ${n} events on stream ${cfg.STREAM_NAME} (seed ${seed})\n`);
+    },
+  );
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof ConfigError) {

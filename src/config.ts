@@ -22,7 +22,7 @@ export const EnvSchema = z.object({
     .default('imhub.events'),
   STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   DEDUP_WINDOW_MS: Positive.default(10 * 60 * 1000),
-  PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
+  PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(20_000).default(5000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: Positive.default(10_000),
 });
@@ -32,7 +32,9 @@ export type Config = z.infer<typeof EnvSchema>;
 export class ConfigError extends Error {
   readonly code = 'invalid_config';
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\nFix the environment variables above and start again.`);
+    super(
+      `invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\nFix the environment variables above and start again.`,
+    );
     this.name = 'ConfigError';
   }
 }

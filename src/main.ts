@@ -37,7 +37,10 @@ export async function openDatabase(config: Config, log: Logger): Promise<Db> {
   return db;
 }
 
-export async function openLog(config: Config, log: Logger): Promise<Nats & { subjects: ReturnType<typeof createSubjects> }> {
+export async function openLog(
+  config: Config,
+  log: Logger,
+): Promise<Nats & { subjects: ReturnType<typeof createSubjects> }> {
   const nats = await connectNats({ url: config.NATS_URL });
   const subjects = createSubjects(config.SUBJECT_PREFIX);
   const info = await ensureStream(nats.jsm, {
@@ -46,7 +49,10 @@ export async function openLog(config: Config, log: Logger): Promise<Nats & { sub
     duplicateWindowMs: config.DEDUP_WINDOW_MS,
     replicas: config.STREAM_REPLICAS,
   });
-  log.info({ stream: config.STREAM_NAME, subjects: subjects.all, last_seq: info.state.last_seq }, 'stream ready');
+  log.info(
+    { stream: config.STREAM_NAME, subjects: subjects.all, last_seq: info.state.last_seq },
+    'stream ready',
+  );
   return { ...nats, subjects };
 }
 
@@ -76,13 +82,16 @@ export async function startService(config: Config, log: Logger): Promise<Service
     const [natsCheck, pgCheck, streamInfo] = await Promise.allSettled([
       withTimeout(nats.nc.flush(), 2000, 'NATS'),
       withTimeout(
-        db.sql<{ last_seq: number }[]>`select last_seq from projector_checkpoints where projector = ${projector.name}`,
+        db.sql<
+          { last_seq: number }[]
+        >`select last_seq from projector_checkpoints where projector = ${projector.name}`,
         2000,
         'Postgres',
       ),
       withTimeout(nats.jsm.streams.info(config.STREAM_NAME), 2000, 'JetStream'),
     ]);
-    const error = (r: PromiseSettledResult<unknown>) => (r.status === 'rejected' ? (r.reason as Error).message : undefined);
+    const error = (r: PromiseSettledResult<unknown>) =>
+      r.status === 'rejected' ? (r.reason as Error).message : undefined;
     const checkpoint = pgCheck.status === 'fulfilled' ? (pgCheck.value[0]?.last_seq ?? 0) : status.checkpoint;
     const lastSeq = streamInfo.status === 'fulfilled' ? streamInfo.value.state.last_seq : null;
     const natsOk = natsCheck.status === 'fulfilled' && streamInfo.status === 'fulfilled';

@@ -1,13 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import type { HubEvent } from '../src/events/index.js';
 import { conversationId, messageId } from '../src/events/index.js';
-import { emptyFoldState, type FoldState, foldBatch } from '../src/projections/fold.js';
+import { emptyFoldState, type FoldState, foldBatch, sequenced } from '../src/projections/fold.js';
 
 // Given/when/then over the pure fold: no database, no log.
 
 const ACC = 'dy_1';
 let n = 0;
-function captured(pmid: string, opts: Partial<{ conv: string; dir: 'inbound' | 'outbound'; at: number; content: string; sender: string; name: string; capturedAt: number }> = {}): HubEvent {
+function captured(
+  pmid: string,
+  opts: Partial<{
+    conv: string;
+    dir: 'inbound' | 'outbound';
+    at: number;
+    content: string;
+    sender: string;
+    name: string;
+    capturedAt: number;
+  }> = {},
+): HubEvent {
   const at = opts.at ?? 1000;
   return {
     event_id: `e${++n}`,
@@ -36,7 +47,13 @@ function edited(pmid: string, content: string, at: number): HubEvent {
     account_id: ACC,
     occurred_at: at,
     captured_at: at,
-    payload: { platform_message_id: pmid, conversation_id: 'c1', new_content: content, edited_at: at, edited_by: 'u1' },
+    payload: {
+      platform_message_id: pmid,
+      conversation_id: 'c1',
+      new_content: content,
+      edited_at: at,
+      edited_by: 'u1',
+    },
   };
 }
 function recalled(pmid: string, at = 5000): HubEvent {
@@ -55,7 +72,7 @@ function run(events: HubEvent[]): FoldState {
   const state = emptyFoldState();
   foldBatch(
     state,
-    events.map((event, i) => ({ seq: i + 1, event })),
+    events.map((event, i) => sequenced(i + 1, event)),
   );
   return state;
 }
@@ -64,8 +81,17 @@ const conv = (s: FoldState) => s.conversations.get(conversationId(ACC, 'direct',
 
 describe('fold', () => {
   it('counts inbound messages as unread and tracks the newest as last message', () => {
-    const s = run([captured('1', { at: 1000 }), captured('2', { at: 3000 }), captured('3', { at: 2000, dir: 'outbound', sender: ACC })]);
-    expect(conv(s)).toMatchObject({ unreadCount: 2, messageCount: 3, lastMessageId: messageId(ACC, '2'), friendId: 'u1' });
+    const s = run([
+      captured('1', { at: 1000 }),
+      captured('2', { at: 3000 }),
+      captured('3', { at: 2000, dir: 'outbound', sender: ACC }),
+    ]);
+    expect(conv(s)).toMatchObject({
+      unreadCount: 2,
+      messageCount: 3,
+      lastMessageId: messageId(ACC, '2'),
+      friendId: 'u1',
+    });
   });
 
   it('ignores a second capture of the same message', () => {

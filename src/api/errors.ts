@@ -23,7 +23,8 @@ export class ApiError extends Error {
   }
 }
 
-export const notFound = (what: string, id: string) => new ApiError(404, 'not_found', `${what} ${JSON.stringify(id)} does not exist`);
+export const notFound = (what: string, id: string) =>
+  new ApiError(404, 'not_found', `${what} ${JSON.stringify(id)} does not exist`);
 
 export const badRequest = (field: string, message: string) =>
   new ApiError(400, 'invalid_request', `${field}: ${message}`, [{ field, message }]);

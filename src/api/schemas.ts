@@ -2,9 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { Channel, Direction, MessageType } from '../events/index.js';
 
 /** Query booleans arrive as strings. */
-export const QueryBool = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((v) => v === 'true' || v === '1');
+export const QueryBool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 export const Limit = (def: number, max: number) => z.coerce.number().int().min(1).max(max).default(def);
 export const Offset = z.coerce.number().int().min(0).max(1_000_000).default(0);

@@ -1,3 +1,4 @@
+import { connect, type Socket } from 'node:net';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from './schema.js';
@@ -8,6 +9,29 @@ export interface DbOptions {
   applicationName?: string;
 }
 
+interface SocketOptions {
+  host: string[];
+  port: number[];
+  path?: string;
+}
+
+/**
+ * postgres-js opens plain sockets with Nagle's algorithm on; a COPY's last small message then
+ * waits for a delayed ACK (~40 ms). Our own connect with `noDelay` avoids that stall.
+ */
+function noDelaySocket(o: SocketOptions): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = o.path
+      ? connect({ path: o.path })
+      : connect({ host: o.host[0], port: o.port[0] ?? 5432, noDelay: true });
+    s.once('connect', () => {
+      s.off('error', reject);
+      resolve(s);
+    });
+    s.once('error', reject);
+  });
+}
+
 /**
  * A postgres-js pool and a drizzle instance over it. Stream sequences and epoch-ms times
  * are bigint columns that stay far below 2^53, so they are read as JavaScript numbers.
@@ -16,9 +40,16 @@ export function createDb(url: string, options: DbOptions = {}) {
   const sql = postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},
+    // not in the published types, but documented in postgres-js's connection code
+    ...({ socket: noDelaySocket } as object),
     connection: { application_name: options.applicationName ?? 'im-hub' },
     types: {
-      bigint: { to: 20, from: [20], serialize: (v: number | bigint) => String(v), parse: (v: string) => Number(v) },
+      bigint: {
+        to: 20,
+        from: [20],
+        serialize: (v: number | bigint) => String(v),
+        parse: (v: string) => Number(v),
+      },
     },
   });
   const db = drizzle(sql, { schema });

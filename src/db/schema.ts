@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 
 // Every read model below is a projection of the log and can be dropped and rebuilt from it.
 // Times are epoch milliseconds taken from events (never the wall clock), so a replay writes
@@ -9,7 +9,8 @@ const ms = (name: string) => bigint(name, { mode: 'number' });
 const seq = (name: string) => bigint(name, { mode: 'number' });
 
 /**
- * One row per message identity `(account_id, platform_message_id)`. A row whose
+ * One row per message identity `(account_id, platform_message_id)`; `id` is derived from
+ * that identity (`messageId()`), so a look-up by identity is a look-up by primary key. A row whose
  * `capture_seq` is null holds an edit or recall that reached the log before its message.
  */
 export const messages = pgTable(
@@ -40,7 +41,6 @@ export const messages = pgTable(
     version: seq('version').notNull(),
   },
   (t) => [
-    uniqueIndex('messages_identity_idx').on(t.accountId, t.platformMessageId),
     index('messages_conversation_created_idx')
       .on(t.conversationId, t.createdAt.desc(), t.captureSeq.desc())
       .where(sql`${t.captureSeq} is not null`),
@@ -87,7 +87,11 @@ export const conversations = pgTable(
     version: seq('version').notNull(),
   },
   (t) => [
-    index('conversations_account_last_idx').on(t.accountId, t.lastMessageTime.desc(), t.lastMessageSeq.desc()),
+    index('conversations_account_last_idx').on(
+      t.accountId,
+      t.lastMessageTime.desc(),
+      t.lastMessageSeq.desc(),
+    ),
     index('conversations_account_created_idx').on(t.accountId, t.createdAt),
   ],
 );

@@ -74,7 +74,9 @@ export function parseEvent(raw: unknown): ParseResult {
   const upcasted = upcast(raw as Record<string, unknown>);
   if (typeof upcasted === 'string') return { ok: false, reason: upcasted };
   const parsed = HubEvent.safeParse(upcasted);
-  return parsed.success ? { ok: true, event: parsed.data } : { ok: false, reason: formatIssues(parsed.error) };
+  return parsed.success
+    ? { ok: true, event: parsed.data }
+    : { ok: false, reason: formatIssues(parsed.error) };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

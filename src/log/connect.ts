@@ -27,7 +27,9 @@ export async function connectNats(o: NatsOptions) {
     );
   }
   const jsm = await jetstreamManager(nc).catch((e: Error) => {
-    throw new Error(`NATS at ${o.url} has no JetStream: ${e.message}. Start nats-server with -js.`, { cause: e });
+    throw new Error(`NATS at ${o.url} has no JetStream: ${e.message}. Start nats-server with -js.`, {
+      cause: e,
+    });
   });
   return { nc, jsm, js: jetstream(nc) };
 }

@@ -44,11 +44,15 @@ export function createPublisher(deps: PublisherDeps) {
   const timeout = deps.timeoutMs ?? 10_000;
 
   async function append(event: HubEvent): Promise<PublishResult> {
-    const ack = await js.publish(subjects.event(event.account_id, event.type), encoder.encode(JSON.stringify(event)), {
-      msgID: event.event_id,
-      expect: { streamName: stream },
-      timeout,
-    });
+    const ack = await js.publish(
+      subjects.event(event.account_id, event.type),
+      encoder.encode(JSON.stringify(event)),
+      {
+        msgID: event.event_id,
+        expect: { streamName: stream },
+        timeout,
+      },
+    );
     return { seq: ack.seq, duplicate: ack.duplicate };
   }
 

@@ -1,12 +1,12 @@
 import {
   DiscardPolicy,
-  type JetStreamManager,
   JetStreamApiCodes,
   JetStreamApiError,
+  type JetStreamManager,
   RetentionPolicy,
+  StorageType,
   type StreamConfig,
   type StreamInfo,
-  StorageType,
 } from '@nats-io/jetstream';
 import type { Subjects } from './subjects.js';
 

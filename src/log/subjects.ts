@@ -39,7 +39,9 @@ const PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
 export function assertSubjectPrefix(prefix: string): string {
   if (!PREFIX.test(prefix)) {
-    throw new Error(`subject prefix ${JSON.stringify(prefix)} must be dot-separated tokens of letters, digits, _ or -`);
+    throw new Error(
+      `subject prefix ${JSON.stringify(prefix)} must be dot-separated tokens of letters, digits, _ or -`,
+    );
   }
   return prefix;
 }

@@ -1,11 +1,5 @@
-import {
-  conversationId,
-  type EventOf,
-  type HubEvent,
-  messageId,
-  type Sender,
-} from '../events/index.js';
 import type { accounts, conversations, messages, users } from '../db/schema.js';
+import { conversationId, type EventOf, type HubEvent, messageId, type Sender } from '../events/index.js';
 
 export type MessageRow = typeof messages.$inferSelect;
 export type ConversationRow = typeof conversations.$inferSelect;
@@ -19,10 +13,22 @@ export interface EditRow {
   editedBy: string;
 }
 
-/** An event and the stream sequence it is stored at. */
+/** An event, the stream sequence it is stored at, and the hub ids it refers to. */
 export interface SequencedEvent {
   seq: number;
   event: HubEvent;
+  /** The message's id; for captures also the conversation's (null otherwise). */
+  ids: { message: string; conversation: string | null };
+}
+
+/** Derives the ids once per event (hashing is the fold's most expensive step otherwise). */
+export function sequenced(seq: number, event: HubEvent): SequencedEvent {
+  const message = messageId(event.account_id, event.payload.platform_message_id);
+  const conversation =
+    event.type === 'MessageCaptured'
+      ? conversationId(event.account_id, event.payload.channel, event.payload.conversation_id)
+      : null;
+  return { seq, event, ids: { message, conversation } };
 }
 
 /**
@@ -63,17 +69,16 @@ export function keysOf(batch: readonly SequencedEvent[]) {
   const conversationIds = new Set<string>();
   const userIds = new Set<string>();
   const accountIds = new Set<string>();
-  for (const { event } of batch) {
+  for (const { event, ids } of batch) {
     accountIds.add(event.account_id);
+    messageIds.add(ids.message);
     switch (event.type) {
       case 'MessageCaptured':
-        messageIds.add(messageId(event.account_id, event.payload.platform_message_id));
-        conversationIds.add(conversationId(event.account_id, event.payload.channel, event.payload.conversation_id));
+        conversationIds.add(ids.conversation!);
         userIds.add(event.payload.sender.platform_user_id);
         break;
       case 'MessageEdited':
       case 'MessageRecalled':
-        messageIds.add(messageId(event.account_id, event.payload.platform_message_id));
         break;
       default:
         return assertNever(event);
@@ -91,17 +96,20 @@ export function foldBatch(state: FoldState, batch: readonly SequencedEvent[]): v
   for (const e of batch) foldEvent(state, e);
 }
 
-export function foldEvent(state: FoldState, { seq, event }: SequencedEvent): void {
+export function foldEvent(state: FoldState, { seq, event, ids }: SequencedEvent): void {
   touchAccount(state, event, seq);
   switch (event.type) {
     case 'MessageCaptured':
-      return onCaptured(state, seq, event);
+      onCaptured(state, seq, event, ids.message, ids.conversation!);
+      break;
     case 'MessageEdited':
-      return onEdited(state, seq, event);
+      onEdited(state, seq, event, ids.message);
+      break;
     case 'MessageRecalled':
-      return onRecalled(state, seq, event);
+      onRecalled(state, seq, event, ids.message);
+      break;
     default:
-      return assertNever(event);
+      assertNever(event);
   }
 }
 
@@ -125,9 +133,15 @@ function touchAccount(state: FoldState, event: HubEvent, seq: number): AccountRo
 }
 
 /** A placeholder for a message known only from an edit or recall that came first. */
-function stub(accountId: string, platformMessageId: string, platformConversationId: string, seq: number): MessageRow {
+function stub(
+  id: string,
+  accountId: string,
+  platformMessageId: string,
+  platformConversationId: string,
+  seq: number,
+): MessageRow {
   return {
-    id: messageId(accountId, platformMessageId),
+    id,
     accountId,
     platformMessageId,
     conversationId: null,
@@ -152,27 +166,35 @@ function stub(accountId: string, platformMessageId: string, platformConversation
   };
 }
 
-function isCaptured(m: MessageRow): m is MessageRow & { conversationId: string; createdAt: number; captureSeq: number } {
+function isCaptured(
+  m: MessageRow,
+): m is MessageRow & { conversationId: string; createdAt: number; captureSeq: number } {
   return m.captureSeq !== null;
 }
 
 /** Newest first by platform time, then by capture sequence: the order of "last message". */
 function isAfterLast(m: MessageRow & { createdAt: number; captureSeq: number }, c: ConversationRow): boolean {
   if (c.lastMessageTime === null || c.lastMessageSeq === null) return true;
-  return m.createdAt > c.lastMessageTime || (m.createdAt === c.lastMessageTime && m.captureSeq > c.lastMessageSeq);
+  return (
+    m.createdAt > c.lastMessageTime || (m.createdAt === c.lastMessageTime && m.captureSeq > c.lastMessageSeq)
+  );
 }
 
-function onCaptured(state: FoldState, seq: number, event: EventOf<'MessageCaptured'>): void {
+function onCaptured(
+  state: FoldState,
+  seq: number,
+  event: EventOf<'MessageCaptured'>,
+  id: string,
+  convId: string,
+): void {
   const p = event.payload;
-  const id = messageId(event.account_id, p.platform_message_id);
   const prior = state.messages.get(id);
   const isNew = !prior || !isCaptured(prior);
   observeUser(state, p.sender, event.captured_at, seq, p.created_at, isNew);
   if (!isNew) return; // captured again (another worker, or a re-publish): the first capture stands
 
-  const convId = conversationId(event.account_id, p.channel, p.conversation_id);
   const m: MessageRow = {
-    ...(prior ?? stub(event.account_id, p.platform_message_id, p.conversation_id, seq)),
+    ...(prior ?? stub(id, event.account_id, p.platform_message_id, p.conversation_id, seq)),
     conversationId: convId,
     platformConversationId: p.conversation_id,
     channel: p.channel,
@@ -214,7 +236,8 @@ function onCaptured(state: FoldState, seq: number, event: EventOf<'MessageCaptur
   }
   c.createdAt = Math.min(c.createdAt, p.created_at);
   c.version = seq;
-  if (p.channel === 'direct' && p.direction === 'inbound' && c.friendId === null) c.friendId = p.sender.platform_user_id;
+  if (p.channel === 'direct' && p.direction === 'inbound' && c.friendId === null)
+    c.friendId = p.sender.platform_user_id;
   if (!m.recalled) {
     c.messageCount += 1;
     if (p.direction === 'inbound') c.unreadCount += 1;
@@ -228,11 +251,17 @@ function onCaptured(state: FoldState, seq: number, event: EventOf<'MessageCaptur
   state.dirty.conversations.add(convId);
 }
 
-function onEdited(state: FoldState, seq: number, event: EventOf<'MessageEdited'>): void {
+function onEdited(state: FoldState, seq: number, event: EventOf<'MessageEdited'>, id: string): void {
   const p = event.payload;
-  const id = messageId(event.account_id, p.platform_message_id);
-  const m = state.messages.get(id) ?? stub(event.account_id, p.platform_message_id, p.conversation_id, seq);
-  state.edits.push({ seq, messageId: id, content: p.new_content, editedAt: p.edited_at, editedBy: p.edited_by });
+  const m =
+    state.messages.get(id) ?? stub(id, event.account_id, p.platform_message_id, p.conversation_id, seq);
+  state.edits.push({
+    seq,
+    messageId: id,
+    content: p.new_content,
+    editedAt: p.edited_at,
+    editedBy: p.edited_by,
+  });
   // Edits may be observed out of order: the content is the newest edit by platform time.
   const newest =
     m.editedAt === null || p.edited_at > m.editedAt || (p.edited_at === m.editedAt && seq > (m.editSeq ?? 0));
@@ -254,10 +283,10 @@ function onEdited(state: FoldState, seq: number, event: EventOf<'MessageEdited'>
   }
 }
 
-function onRecalled(state: FoldState, seq: number, event: EventOf<'MessageRecalled'>): void {
+function onRecalled(state: FoldState, seq: number, event: EventOf<'MessageRecalled'>, id: string): void {
   const p = event.payload;
-  const id = messageId(event.account_id, p.platform_message_id);
-  const m = state.messages.get(id) ?? stub(event.account_id, p.platform_message_id, p.conversation_id, seq);
+  const m =
+    state.messages.get(id) ?? stub(id, event.account_id, p.platform_message_id, p.conversation_id, seq);
   if (m.recalled) return; // the first recall stands
   m.recalled = true;
   m.recalledAt = p.recalled_at;
@@ -320,7 +349,9 @@ function observeUser(
     state.users.set(u.platformUserId, u);
   }
   const newer =
-    isNewUser || capturedAt > u.profileCapturedAt || (capturedAt === u.profileCapturedAt && seq > u.profileSeq);
+    isNewUser ||
+    capturedAt > u.profileCapturedAt ||
+    (capturedAt === u.profileCapturedAt && seq > u.profileSeq);
   const row = u as Record<string, unknown>;
   for (const [from, to] of PROFILE_FIELDS) {
     const v = sender[from];

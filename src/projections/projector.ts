@@ -1,14 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import type { ReservedSql } from 'postgres';
-import { decodeEvent } from '../events/index.js';
-import type { Sql } from '../db/client.js';
 import { rowCodec } from '../db/bulk.js';
+import type { Sql } from '../db/client.js';
 import { rejectedEvents } from '../db/schema.js';
+import { decodeEvent } from '../events/index.js';
 import type { Subjects } from '../log/subjects.js';
 import type { Logger } from '../logger.js';
-import type { SequencedEvent } from './fold.js';
-import { applyReadModels } from './read-models.projection.js';
+import { type SequencedEvent, sequenced } from './fold.js';
+import { createReadModelsProjection } from './read-models.projection.js';
 
 export interface ProjectorDeps {
   sql: Sql;
@@ -29,6 +29,12 @@ export interface ProjectorOptions {
   lingerMs?: number;
   /** How often a standby process tries to take the projector lock. */
   lockRetryMs?: number;
+  /**
+   * Wait for each batch's commit to reach disk. Off by default: a Postgres crash can then
+   * lose the last few batches, but their checkpoint goes with them, so they are projected
+   * again from the log. Nothing is lost and nothing applied twice.
+   */
+  durableCommit?: boolean;
 }
 
 export type ProjectorState = 'idle' | 'standby' | 'projecting' | 'failing' | 'stopped';
@@ -51,8 +57,8 @@ export interface BatchCommitted {
 
 /** Raised when the checkpoint moved under us: another process projected. We resync from it. */
 class CheckpointMovedError extends Error {
-  constructor(expected: number, found: number) {
-    super(`checkpoint moved from ${expected} to ${found} by another process`);
+  constructor(expected: number) {
+    super(`checkpoint is no longer ${expected}: another process projected`);
   }
 }
 
@@ -86,10 +92,12 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 export function createProjector(deps: ProjectorDeps, options: ProjectorOptions = {}) {
   const { sql, js, stream, subjects, log } = deps;
   const name = options.name ?? `read-models:${stream}`;
-  const batchSize = options.batchSize ?? 1000;
-  const maxBatchBytes = options.maxBatchBytes ?? 4 * 1024 * 1024;
+  const batchSize = options.batchSize ?? 5000;
+  const maxBatchBytes = options.maxBatchBytes ?? 8 * 1024 * 1024;
   const lingerMs = options.lingerMs ?? 5;
   const lockRetryMs = options.lockRetryMs ?? 1000;
+  const durableCommit = options.durableCommit ?? false;
+  const readModels = createReadModelsProjection();
 
   const events = new EventEmitter<{ committed: [BatchCommitted] }>();
   events.setMaxListeners(0);
@@ -100,29 +108,43 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
 
   async function readCheckpoint(): Promise<number> {
     await sql`insert into projector_checkpoints (projector, last_seq) values (${name}, 0) on conflict do nothing`;
-    const [row] = await sql<{ last_seq: number }[]>`select last_seq from projector_checkpoints where projector = ${name}`;
+    const [row] = await sql<
+      { last_seq: number }[]
+    >`select last_seq from projector_checkpoints where projector = ${name}`;
     return row!.last_seq;
   }
 
   async function acquireLock(): Promise<ReservedSql | null> {
     while (!abort.signal.aborted) {
       const conn = await sql.reserve();
-      const [row] = await conn<{ ok: boolean }[]>`select pg_try_advisory_lock(hashtextextended(${name}, 0)) as ok`;
+      const [row] = await conn<
+        { ok: boolean }[]
+      >`select pg_try_advisory_lock(hashtextextended(${name}, 0)) as ok`;
       if (row?.ok) return conn;
       conn.release();
-      if (status.state !== 'standby') log.info({ projector: name }, 'projector on standby: another process holds the lock');
+      if (status.state !== 'standby')
+        log.info({ projector: name }, 'projector on standby: another process holds the lock');
       status.state = 'standby';
       await sleep(lockRetryMs, abort.signal);
     }
     return null;
   }
 
-  async function commit(batch: JsMsg[]): Promise<void> {
+  interface Decoded {
+    firstSeq: number;
+    /** The checkpoint this batch continues from, and the one it moves to. */
+    fromSeq: number;
+    toSeq: number;
+    valid: SequencedEvent[];
+    rejected: (typeof rejectedEvents.$inferSelect)[];
+  }
+
+  /** Parses a batch against the contract (pure CPU work, done while the previous batch commits). */
+  function decode(batch: JsMsg[], fromSeq: number): Decoded {
     const valid: SequencedEvent[] = [];
-    const rejected: (typeof rejectedEvents.$inferSelect)[] = [];
-    const expected = status.checkpoint;
+    const rejected: Decoded['rejected'] = [];
     for (const m of batch) {
-      if (m.seq <= expected) continue; // already applied (redelivery after a reconnect)
+      if (m.seq <= fromSeq) continue; // already applied (redelivery after a reconnect)
       const parsed = decodeEvent(m.data);
       let reason = parsed.ok ? null : parsed.reason;
       if (parsed.ok) {
@@ -131,7 +153,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
           reason = `subject ${m.subject} does not match the event's account_id and type`;
         }
       }
-      if (reason === null && parsed.ok) valid.push({ seq: m.seq, event: parsed.event });
+      if (reason === null && parsed.ok) valid.push(sequenced(m.seq, parsed.event));
       else {
         rejected.push({
           stream,
@@ -143,22 +165,44 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
         });
       }
     }
-    const lastSeq = batch[batch.length - 1]!.seq;
-    if (lastSeq <= expected) return;
+    return {
+      firstSeq: batch[0]!.seq,
+      fromSeq,
+      toSeq: Math.max(fromSeq, batch[batch.length - 1]!.seq),
+      valid,
+      rejected,
+    };
+  }
+
+  /** Read models, rejected events and the checkpoint, in one transaction. */
+  async function commit(d: Decoded): Promise<void> {
+    if (d.toSeq <= d.fromSeq) return;
+    let committed = () => {};
     await sql.begin(async (tx) => {
-      const [row] = await tx<{ last_seq: number }[]>`
-        select last_seq from projector_checkpoints where projector = ${name} for update`;
-      if (row?.last_seq !== expected) throw new CheckpointMovedError(expected, row?.last_seq ?? -1);
-      await applyReadModels(tx, valid);
-      await rejectedRows.insertNew(tx, rejected);
-      await tx`update projector_checkpoints set last_seq = ${lastSeq} where projector = ${name}`;
+      if (!durableCommit) void tx`set local synchronous_commit = off`;
+      committed = await readModels.apply(tx, d.valid);
+      await rejectedRows.insertNew(tx, d.rejected);
+      // Compare-and-set: if another process moved the checkpoint, nothing of this batch commits.
+      const moved = await tx<{ last_seq: number }[]>`
+        update projector_checkpoints set last_seq = ${d.toSeq}
+        where projector = ${name} and last_seq = ${d.fromSeq} returning last_seq`;
+      if (moved.length !== 1) throw new CheckpointMovedError(d.fromSeq);
     });
-    status.checkpoint = lastSeq;
-    if (rejected.length > 0) log.warn({ projector: name, rejected: rejected.map((r) => r.seq) }, 'rejected malformed events');
-    events.emit('committed', { firstSeq: batch[0]!.seq, lastSeq, applied: valid.length, rejected: rejected.length });
+    committed();
+    status.checkpoint = d.toSeq;
+    if (d.rejected.length > 0) {
+      log.warn({ projector: name, rejected: d.rejected.map((r) => r.seq) }, 'rejected malformed events');
+    }
+    events.emit('committed', {
+      firstSeq: d.firstSeq,
+      lastSeq: d.toSeq,
+      applied: d.valid.length,
+      rejected: d.rejected.length,
+    });
   }
 
   async function project(lock: ReservedSql): Promise<void> {
+    readModels.reset(); // whatever happened while we did not hold the lock, read it afresh
     status.checkpoint = await readCheckpoint();
     status.state = 'projecting';
     status.lastError = null;
@@ -181,12 +225,18 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     const iterator = messages[Symbol.asyncIterator]();
     let buffer: JsMsg[] = [];
     let bytes = 0;
+    let decodedThrough = status.checkpoint;
+    // One batch commits while the next is read and decoded; commits stay in order.
+    let inflight: Promise<void> = Promise.resolve();
     const flush = async () => {
       if (buffer.length === 0) return;
-      const batch = buffer;
+      const decoded = decode(buffer, decodedThrough);
+      decodedThrough = decoded.toSeq;
       buffer = [];
       bytes = 0;
-      await commit(batch);
+      await inflight;
+      inflight = commit(decoded);
+      inflight.catch(() => {}); // observed by the next flush or at the end
     };
     try {
       let next: Promise<IteratorResult<JsMsg>> | null = null;
@@ -214,11 +264,16 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
         buffer.push(m);
         bytes += m.data.length;
         status.pending = m.info.pending;
-        if (buffer.length >= batchSize || bytes >= maxBatchBytes || m.info.pending === 0) await flush();
+        // Apply now when the batch is full, or when nothing more is waiting: neither on the
+        // server (pending) nor already received here (the iterator's queue).
+        const caughtUp = m.info.pending === 0 && messages.getPending() === 0;
+        if (buffer.length >= batchSize || bytes >= maxBatchBytes || caughtUp) await flush();
       }
       await flush();
+      await inflight;
       if (lockLost) throw lockLost;
     } finally {
+      await inflight.catch(() => {}); // never leave a commit running behind a released lock
       clearInterval(lockCheck);
       stopConsumer = null;
       messages.stop();

@@ -1,7 +1,7 @@
-import type { Tx } from '../db/client.js';
 import { rowCodec } from '../db/bulk.js';
+import type { Tx } from '../db/client.js';
 import { accounts, conversations, messageEdits, messages, users } from '../db/schema.js';
-import { emptyFoldState, foldBatch, keysOf, type SequencedEvent } from './fold.js';
+import { emptyFoldState, type FoldState, foldBatch, keysOf, type SequencedEvent } from './fold.js';
 
 const messageRows = rowCodec(messages, ['id']);
 const editRows = rowCodec(messageEdits, ['seq']);
@@ -9,45 +9,149 @@ const conversationRows = rowCodec(conversations, ['id']);
 const userRows = rowCodec(users, ['platform_user_id']);
 const accountRows = rowCodec(accounts, ['account_id']);
 
-/**
- * Applies a batch to messages, conversations, users and accounts inside the caller's
- * transaction: load the rows the batch touches, fold the events over them in memory
- * (pure), then write every changed row back with one statement per table.
- */
-export async function applyReadModels(tx: Tx, batch: readonly SequencedEvent[]): Promise<void> {
-  if (batch.length === 0) return;
-  const keys = keysOf(batch);
-  const state = emptyFoldState();
-
-  const [loadedMessages, loadedUsers, loadedAccounts] = await Promise.all([
-    messageRows.load(tx, 'id', [...keys.messageIds]),
-    userRows.load(tx, 'platform_user_id', [...keys.userIds]),
-    accountRows.load(tx, 'account_id', [...keys.accountIds]),
-  ]);
-  for (const m of loadedMessages) {
-    state.messages.set(m.id, m);
-    if (m.conversationId) keys.conversationIds.add(m.conversationId);
+/** A bounded map that forgets the least recently used entry first. */
+class Lru<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly max: number) {}
+  get(key: string): V | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
   }
-  for (const u of loadedUsers) state.users.set(u.platformUserId, u);
-  for (const a of loadedAccounts) state.accounts.set(a.accountId, a);
-  for (const c of await conversationRows.load(tx, 'id', [...keys.conversationIds])) state.conversations.set(c.id, c);
-
-  foldBatch(state, batch);
-
-  const pick = <T>(map: Map<string, T>, dirty: Set<string>) => [...dirty].map((k) => map.get(k)!);
-  await messageRows.upsert(tx, pick(state.messages, state.dirty.messages));
-  await Promise.all([
-    editRows.insertNew(tx, state.edits),
-    conversationRows.upsert(tx, pick(state.conversations, state.dirty.conversations)),
-    userRows.upsert(tx, pick(state.users, state.dirty.users)),
-    accountRows.upsert(tx, pick(state.accounts, state.dirty.accounts)),
-  ]);
-  if (state.recomputeLast.size > 0) await recomputeLastMessage(tx, [...state.recomputeLast]);
+  set(key: string, v: V): void {
+    this.map.delete(key);
+    this.map.set(key, v);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
+  }
+  clear(): void {
+    this.map.clear();
+  }
 }
 
+export interface ReadModelsOptions {
+  /** Conversations, users and accounts kept in memory after they are written. */
+  cacheSize?: number;
+}
+
+/**
+ * Messages, edits, conversations, users and accounts. Each batch: load the rows it touches,
+ * fold the events over them in memory (pure), then write the changed rows back with one
+ * statement per table and kind (COPY for new rows, one UPDATE for changed ones).
+ *
+ * The projector is the only writer of these tables, so rows it wrote are kept in a
+ * write-through cache and not read again; `reset()` forgets them (after an error, or when
+ * anything else may have changed the tables).
+ */
+export function createReadModelsProjection(options: ReadModelsOptions = {}) {
+  const size = options.cacheSize ?? 50_000;
+  const cache = {
+    conversations: new Lru<FoldState['conversations'] extends Map<string, infer R> ? R : never>(size),
+    users: new Lru<FoldState['users'] extends Map<string, infer R> ? R : never>(size),
+    accounts: new Lru<FoldState['accounts'] extends Map<string, infer R> ? R : never>(size),
+  };
+
+  /** Fills `into` from the cache, returns the keys still to load. */
+  function fromCache<R>(lru: Lru<R>, keys: Iterable<string>, into: Map<string, R>): string[] {
+    const missing: string[] = [];
+    for (const k of keys) {
+      const hit = lru.get(k);
+      if (hit) into.set(k, { ...hit });
+      else missing.push(k);
+    }
+    return missing;
+  }
+
+  async function load(tx: Tx, batch: readonly SequencedEvent[]) {
+    const keys = keysOf(batch);
+    const state = emptyFoldState();
+    const [loadedMessages, loadedUsers, loadedAccounts] = await Promise.all([
+      messageRows.load(tx, 'id', [...keys.messageIds]),
+      userRows.load(tx, 'platform_user_id', fromCache(cache.users, keys.userIds, state.users)),
+      accountRows.load(tx, 'account_id', fromCache(cache.accounts, keys.accountIds, state.accounts)),
+    ]);
+    for (const m of loadedMessages) {
+      state.messages.set(m.id, m);
+      if (m.conversationId) keys.conversationIds.add(m.conversationId);
+    }
+    for (const u of loadedUsers) state.users.set(u.platformUserId, u);
+    for (const a of loadedAccounts) state.accounts.set(a.accountId, a);
+    const missing = fromCache(cache.conversations, keys.conversationIds, state.conversations);
+    for (const c of await conversationRows.load(tx, 'id', missing)) state.conversations.set(c.id, c);
+    const existing = {
+      messages: new Set(state.messages.keys()),
+      conversations: new Set(state.conversations.keys()),
+      users: new Set(state.users.keys()),
+      accounts: new Set(state.accounts.keys()),
+    };
+    return { state, existing };
+  }
+
+  return {
+    reset(): void {
+      cache.conversations.clear();
+      cache.users.clear();
+      cache.accounts.clear();
+    },
+
+    /**
+     * Applies the batch inside the caller's transaction. Returns what to do once the
+     * transaction has committed (remember the written rows).
+     */
+    async apply(tx: Tx, batch: readonly SequencedEvent[]): Promise<() => void> {
+      if (batch.length === 0) return () => {};
+      return write(tx, batch);
+    },
+  };
+
+  async function write(tx: Tx, batch: readonly SequencedEvent[]): Promise<() => void> {
+    const { state, existing } = await load(tx, batch);
+    foldBatch(state, batch);
+
+    const split = <R>(map: Map<string, R>, dirty: Set<string>, known: Set<string>) => {
+      const fresh: R[] = [];
+      const changed: R[] = [];
+      for (const k of dirty) (known.has(k) ? changed : fresh).push(map.get(k)!);
+      return [fresh, changed] as const;
+    };
+    const [newMessages, changedMessages] = split(state.messages, state.dirty.messages, existing.messages);
+    const [newConversations, changedConversations] = split(
+      state.conversations,
+      state.dirty.conversations,
+      existing.conversations,
+    );
+    const [newUsers, changedUsers] = split(state.users, state.dirty.users, existing.users);
+    const [newAccounts, changedAccounts] = split(state.accounts, state.dirty.accounts, existing.accounts);
+
+    await messageRows.copyIn(tx, newMessages);
+    await editRows.copyIn(tx, state.edits);
+    await conversationRows.copyIn(tx, newConversations);
+    await userRows.copyIn(tx, newUsers);
+    await accountRows.copyIn(tx, newAccounts);
+    await Promise.all([
+      messageRows.update(tx, changedMessages),
+      conversationRows.update(tx, changedConversations),
+      userRows.update(tx, changedUsers),
+      accountRows.update(tx, changedAccounts),
+    ]);
+    if (state.recomputeLast.size > 0) {
+      const recomputed = await recomputeLastMessage(tx, [...state.recomputeLast]);
+      for (const c of recomputed) state.conversations.set(c.id, c);
+    }
+    return () => {
+      for (const id of state.dirty.conversations) cache.conversations.set(id, state.conversations.get(id)!);
+      for (const id of state.dirty.users) cache.users.set(id, state.users.get(id)!);
+      for (const id of state.dirty.accounts) cache.accounts.set(id, state.accounts.get(id)!);
+    };
+  }
+}
+export type ReadModelsProjection = ReturnType<typeof createReadModelsProjection>;
+
 /** After the last message of a conversation is recalled, the newest visible one takes its place. */
-async function recomputeLastMessage(tx: Tx, conversationIds: string[]): Promise<void> {
-  await tx`
+async function recomputeLastMessage(tx: Tx, conversationIds: string[]) {
+  const rows = await tx`
     update conversations c set
       last_message_id = l.id, last_message = l.content,
       last_message_time = l.created_at, last_message_seq = l.capture_seq
@@ -57,5 +161,7 @@ async function recomputeLastMessage(tx: Tx, conversationIds: string[]): Promise<
             select id, content, created_at, capture_seq from messages
             where conversation_id = cid and capture_seq is not null and not recalled
             order by created_at desc, capture_seq desc limit 1) m on true) l
-    where c.id = l.cid`;
+    where c.id = l.cid
+    returning c.*`;
+  return rows.map((r) => conversationRows.fromDb(r));
 }

@@ -38,7 +38,9 @@ const columns = {
 };
 
 type Row = {
-  [K in keyof typeof columns]: (typeof columns)[K]['_']['data'] | ((typeof columns)[K]['_']['notNull'] extends true ? never : null);
+  [K in keyof typeof columns]:
+    | (typeof columns)[K]['_']['data']
+    | ((typeof columns)[K]['_']['notNull'] extends true ? never : null);
 };
 
 /** A captured message as the API shows it (captured rows have every column filled). */
@@ -68,7 +70,10 @@ export async function listMessages(db: Drizzle, f: MessageFilter) {
   if (f.conversationId) where.push(eq(messages.conversationId, f.conversationId));
   if (f.accountId) where.push(eq(messages.accountId, f.accountId));
   if (f.channel) where.push(eq(messages.channel, f.channel));
-  if (f.before) where.push(sql`(${messages.createdAt}, ${messages.captureSeq}) < (${f.before.createdAt}, ${f.before.seq})`);
+  if (f.before)
+    where.push(
+      sql`(${messages.createdAt}, ${messages.captureSeq}) < (${f.before.createdAt}, ${f.before.seq})`,
+    );
   const rows = await db
     .select(columns)
     .from(messages)

@@ -65,7 +65,12 @@ export function* simulateEvents(o: SimulationOptions = {}): Generator<HubEvent> 
   for (let i = 0; i < total; i++) {
     clock += 1 + rnd.int(2000);
     const account = rnd.pick(accounts);
-    const envelope = { event_id: `${runId}-${i}`, account_id: account, occurred_at: clock, captured_at: clock + 500 + rnd.int(20_000) };
+    const envelope = {
+      event_id: `${runId}-${i}`,
+      account_id: account,
+      occurred_at: clock,
+      captured_at: clock + 500 + rnd.int(20_000),
+    };
     const roll = rnd.next();
     if (sent.length > 0 && roll < editRate + recallRate) {
       const target = sent[rnd.int(sent.length)]!;

@@ -13,7 +13,9 @@ export const natsUrl = () => inject('natsUrl');
 const suffix = () => randomBytes(4).toString('hex');
 
 /** A database of its own for one test file, migrated; `drop()` removes it. */
-export async function createTestDatabase(label: string): Promise<Db & { url: string; drop(): Promise<void> }> {
+export async function createTestDatabase(
+  label: string,
+): Promise<Db & { url: string; drop(): Promise<void> }> {
   const u = new URL(pgServerUrl());
   u.pathname = `/t_${label.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}_${suffix()}`;
   const url = u.toString();

@@ -18,7 +18,11 @@ const listRoute = createRoute({
   },
   responses: {
     200: jsonContent(
-      z.object({ conversations: z.array(ConversationSchema), total: z.number().int(), unread_total: z.number().int() }),
+      z.object({
+        conversations: z.array(ConversationSchema),
+        total: z.number().int(),
+        unread_total: z.number().int(),
+      }),
       'A page of conversations',
     ),
     400: errorResponses[400],
@@ -37,7 +41,10 @@ const getRoute = createRoute({
 export function registerConversationRoutes(app: OpenAPIHono, db: Drizzle) {
   app.openapi(listRoute, async (c) => {
     const q = c.req.valid('query');
-    return c.json(await listConversations(db, { accountId: q.account_id, limit: q.limit, offset: q.offset }), 200);
+    return c.json(
+      await listConversations(db, { accountId: q.account_id, limit: q.limit, offset: q.offset }),
+      200,
+    );
   });
   app.openapi(getRoute, async (c) => {
     const { id } = c.req.valid('param');

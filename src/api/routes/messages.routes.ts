@@ -65,7 +65,8 @@ export function registerMessageRoutes(app: OpenAPIHono, db: Drizzle) {
       if (!q.account_id && !q.conversation_id) {
         throw badRequest('conversation_id', 'give conversation_id or account_id');
       }
-      if (channel && q.channel && q.channel !== channel) throw badRequest('channel', `this route lists ${channel} only`);
+      if (channel && q.channel && q.channel !== channel)
+        throw badRequest('channel', `this route lists ${channel} only`);
       const page = await listMessages(db, {
         conversationId: q.conversation_id,
         accountId: q.account_id,

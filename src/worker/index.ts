@@ -1,0 +1,14 @@
+/**
+ * What a worker process imports: the event contract, the subject scheme and the publisher.
+ *
+ * @example
+ * import { connectNats, createPublisher, createSubjects } from 'im-hub/worker';
+ * const { js } = await connectNats({ url: 'nats://127.0.0.1:4222' });
+ * const publisher = createPublisher({ js, stream: 'IMHUB_EVENTS', subjects: createSubjects('imhub.events') });
+ * await publisher.publish(event);
+ */
+export * from '../events/index.js';
+export { connectNats } from '../log/connect.js';
+export { createPublisher, InvalidEventError, type Publisher, type PublishResult } from '../log/publisher.js';
+export { createSubjects, decodeToken, encodeToken, type Subjects } from '../log/subjects.js';
+export { simulateEvents } from './simulate.js';

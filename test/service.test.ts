@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { silentLogger } from '../src/logger.js';
+import { type Service, startService } from '../src/main.js';
+import { simulateEvents } from '../src/worker/simulate.js';
+import {
+  createTestDatabase,
+  createTestLog,
+  eventually,
+  natsUrl,
+  projectedTo,
+  type TestLog,
+} from './support/env.js';
+
+// Two service processes' worth of wiring on one stream and database: both serve, one projects.
+
+let log: TestLog;
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+const services: Service[] = [];
+
+beforeAll(async () => {
+  [log, db] = await Promise.all([createTestLog('service'), createTestDatabase('service')]);
+});
+afterAll(async () => {
+  for (const s of services) await s.stop();
+  await log?.close();
+  await db?.drop();
+});
+
+const ready = async (s: Service) => {
+  const res = await fetch(`http://127.0.0.1:${s.port}/ready`);
+  return {
+    status: res.status,
+    body: (await res.json()) as {
+      ready: boolean;
+      projector: { state: string; lag_events: number; checkpoint: number };
+    },
+  };
+};
+
+describe('service', () => {
+  it('starts two instances: both ready, exactly one projecting, and fails over on stop', async () => {
+    const config = loadConfig({
+      DATABASE_URL: db.url,
+      NATS_URL: natsUrl(),
+      STREAM_NAME: log.stream,
+      SUBJECT_PREFIX: log.subjects.prefix,
+      PORT: '0',
+      HOST: '127.0.0.1',
+    });
+    const a = await startService(config, silentLogger());
+    services.push(a);
+    await eventually(
+      async () => ((await ready(a)).body.projector.state === 'projecting' ? true : undefined),
+      'a projecting',
+    );
+    const b = await startService(config, silentLogger());
+    services.push(b);
+    await eventually(
+      async () => ((await ready(b)).body.projector.state === 'standby' ? true : undefined),
+      'b standby',
+    );
+    expect((await ready(b)).status).toBe(200);
+
+    const first = await log.publisher.publishMany([
+      ...simulateEvents({ seed: 11, events: 500, runId: 'svc1' }),
+    ]);
+    await projectedTo(db, `read-models:${log.stream}`, first.at(-1)!.seq);
+    const r = await ready(a);
+    expect(r.status).toBe(200);
+    expect(r.body.projector).toMatchObject({
+      state: 'projecting',
+      lag_events: 0,
+      checkpoint: first.at(-1)!.seq,
+    });
+
+    await a.stop();
+    services.shift();
+    const second = await log.publisher.publishMany([
+      ...simulateEvents({ seed: 12, events: 500, runId: 'svc2' }),
+    ]);
+    await projectedTo(db, `read-models:${log.stream}`, second.at(-1)!.seq, 15_000);
+    expect((await ready(b)).body.projector.state).toBe('projecting');
+    const [row] = await db.sql<{ n: number }[]>`select sum(message_count)::int n from accounts`;
+    const [msgs] = await db.sql<
+      { n: number }[]
+    >`select count(*)::int n from messages where capture_seq is not null`;
+    expect(row!.n).toBe(msgs!.n);
+  });
+
+  it('says what is wrong with a bad configuration', () => {
+    expect(() => loadConfig({ PORT: 'eighty', STREAM_NAME: 'bad name!' })).toThrow(
+      /PORT="eighty"[\s\S]*STREAM_NAME="bad name!"/,
+    );
+  });
+});
