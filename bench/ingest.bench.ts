@@ -3,12 +3,13 @@
  * into the same tables (COPY, same indexes) without the log; then capture-to-projected
  * latency at a fixed rate.
  *
- *   npm run bench:ingest -- --events 200000 --rate 1000 --seconds 10
+ *   npm run bench:ingest -- --events 200000 --rate 1000 --seconds 10 [--accounts 100] [--batch 10000]
  */
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config.js';
 import { READ_MODEL_TABLES } from '../src/db/checksum.js';
 import { connectNats } from '../src/log/connect.js';
 import { createPublisher } from '../src/log/publisher.js';
@@ -25,12 +26,14 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '1000' },
     seconds: { type: 'string', default: '10' },
     accounts: { type: 'string', default: '100' },
+    batch: { type: 'string', default: String(loadConfig({}).PROJECTOR_BATCH_SIZE) },
   },
 });
 const N = Number(args.events);
 const RATE = Number(args.rate);
 const SECONDS = Number(args.seconds);
 const ACCOUNTS = Number(args.accounts);
+const BATCH = Number(args.batch);
 
 const id = suffix();
 const stream = `BENCH_INGEST_${id}`;
@@ -46,7 +49,7 @@ const [db, baseline, baselineInsert] = await Promise.all([
 
 try {
   console.log(
-    `bench:ingest  events=${fmt(N)} accounts=${ACCOUNTS} (node ${process.version}, stream ${stream})`,
+    `bench:ingest  events=${fmt(N)} accounts=${ACCOUNTS} batch=${fmt(BATCH)} (node ${process.version}, stream ${stream})`,
   );
   // 1. Publish rate (validated, de-duplicated, acknowledged). Events are generated in chunks,
   // as a worker would produce them, and only the publishing is timed.
@@ -76,7 +79,7 @@ try {
   // 2. Projection rate over the stored log.
   const projector = createProjector(
     { sql: db.sql, js: nats.js, stream, subjects, log: silentLogger() },
-    { batchSize: Number(process.env.BS ?? 5000) },
+    { batchSize: BATCH },
   );
   const timeline: { at: number; lastSeq: number }[] = [];
   projector.events.on('committed', (b: BatchCommitted) => {
@@ -90,28 +93,10 @@ try {
   progress('project', N, N);
   const projectS = (performance.now() - t) / 1000;
 
-  // 3. Baseline: the same rows, COPY'd into the same tables with the same indexes, no log.
-  const { seconds: baselineS, counts } = await timeBaselineCopy(db, baseline);
-  const insertS = await timeBaselineInsert(db, baselineInsert);
+  // The rows the projection produced: the baselines load exactly these, at the end.
+  const rows = await readRows(db);
 
-  const projectRate = N / projectS;
-  const baselineRate = N / baselineS;
-  const insertRate = N / insertS;
-  console.log(`publish        ${fmt(N)} events in ${fmt(publishS, 2)} s = ${fmt(N / publishS)} events/s`);
-  console.log(
-    `projection     ${fmt(N)} events in ${fmt(projectS, 2)} s = ${fmt(projectRate)} events/s (target ≥ 10,000)`,
-  );
-  console.log(
-    `baseline COPY  same rows (${counts.join(', ')}) in ${fmt(baselineS, 2)} s = ${fmt(baselineRate)} events/s`,
-  );
-  console.log(
-    `baseline INSERT same rows, multi-row INSERT of 1,000 rows a statement, in ${fmt(insertS, 2)} s = ${fmt(insertRate)} events/s`,
-  );
-  console.log(
-    `ratio          projection / COPY baseline = ${fmt(projectRate / baselineRate, 2)}, projection / INSERT baseline = ${fmt(projectRate / insertRate, 2)} (target ≥ 0.5)`,
-  );
-
-  // 4. Capture-to-projected latency at a fixed, moderate rate.
+  // 3. Capture-to-projected latency at a fixed, moderate rate, on the projected database.
   const total = RATE * SECONDS;
   const live = [
     ...simulateEvents({ seed: 43, events: total, accounts: ACCOUNTS, runId: `l${id}`, startAt: Date.now() }),
@@ -143,9 +128,31 @@ try {
     latencies.push(timeline[lo]!.at - t0);
   }
   latencies.sort((a, b) => a - b);
+
+  // 4. Baselines: the same rows into the same tables with the same indexes, no log.
+  const copyS = await timeCopy(rows, baseline);
+  const insertS = await timeInsert(rows, baselineInsert);
+
+  const projectRate = N / projectS;
+  const copyRate = N / copyS;
+  const insertRate = N / insertS;
+  const counts = rows.map((r) => `${r.table} ${fmt(r.rows.length)}`).join(', ');
+  console.log(`publish        ${fmt(N)} events in ${fmt(publishS, 2)} s = ${fmt(N / publishS)} events/s`);
+  console.log(
+    `projection     ${fmt(N)} events in ${fmt(projectS, 2)} s = ${fmt(projectRate)} events/s (target ≥ 10,000)`,
+  );
+  console.log(`baseline COPY  same rows (${counts}) in ${fmt(copyS, 2)} s = ${fmt(copyRate)} events/s`);
+  console.log(
+    `baseline INSERT same rows, multi-row INSERT of 1,000 rows a statement, in ${fmt(insertS, 2)} s = ${fmt(insertRate)} events/s`,
+  );
+  console.log(
+    `ratio          projection / COPY baseline = ${fmt(projectRate / copyRate, 2)}, ` +
+      `projection / INSERT baseline = ${fmt(projectRate / insertRate, 2)} (target ≥ 0.5)`,
+  );
   console.log(
     `latency        capture→projected at ${fmt(RATE)} events/s for ${SECONDS} s (${fmt(latencies.length)} events): ` +
-      `p50 ${fmt(percentile(latencies, 50), 1)} ms, p99 ${fmt(percentile(latencies, 99), 1)} ms, max ${fmt(latencies.at(-1)!, 1)} ms (target p99 ≤ 50 ms)`,
+      `p50 ${fmt(percentile(latencies, 50), 1)} ms, p99 ${fmt(percentile(latencies, 99), 1)} ms, ` +
+      `max ${fmt(latencies.at(-1)!, 1)} ms (target p99 ≤ 50 ms)`,
   );
 } finally {
   await nats.jsm.streams.delete(stream).catch(() => {});
@@ -155,52 +162,53 @@ try {
   await baselineInsert.drop();
 }
 
-/** Multi-row INSERTs (postgres-js's `sql(rows)` helper) of every read-model row, timing only the inserts. */
-async function timeBaselineInsert(from: typeof db, to: typeof baseline): Promise<number> {
-  const payloads: { table: string; chunks: Record<string, unknown>[][] }[] = [];
+type TableRows = { table: string; columns: string[]; rows: Record<string, unknown>[] };
+
+async function readRows(from: typeof db): Promise<TableRows[]> {
+  const out: TableRows[] = [];
   for (const table of Object.keys(READ_MODEL_TABLES)) {
-    const rows = [...(await from.sql.unsafe(`select * from "${table}"`))] as Record<string, unknown>[];
-    const chunks: Record<string, unknown>[][] = [];
-    for (let i = 0; i < rows.length; i += 1000) chunks.push(rows.slice(i, i + 1000));
-    payloads.push({ table, chunks });
+    const result = await from.sql.unsafe(`select * from "${table}"`);
+    out.push({
+      table,
+      columns: result.columns.map((c) => c.name),
+      rows: [...result] as Record<string, unknown>[],
+    });
   }
-  const t0 = performance.now();
-  for (const { table, chunks } of payloads) {
-    for (const chunk of chunks) await to.sql`insert into ${to.sql(table)} ${to.sql(chunk)}`;
-  }
-  return (performance.now() - t0) / 1000;
+  return out;
 }
 
-/** COPYs every read-model row of the projected database into the empty baseline one, timing only the COPY. */
-async function timeBaselineCopy(
-  from: typeof db,
-  to: typeof baseline,
-): Promise<{ seconds: number; counts: string[] }> {
-  const tables = Object.keys(READ_MODEL_TABLES);
-  const payloads: { table: string; cols: string[]; chunks: string[] }[] = [];
-  const counts: string[] = [];
-  for (const table of tables) {
-    const rows = await from.sql.unsafe(`select * from "${table}"`);
-    const cols = rows.columns.map((c) => c.name);
-    counts.push(`${table} ${fmt(rows.length)}`);
+/** COPY, with the text prepared beforehand: only the COPY itself is timed. */
+async function timeCopy(tables: TableRows[], to: typeof baseline): Promise<number> {
+  const payloads = tables.map(({ table, columns, rows }) => {
     const chunks: string[] = [];
     for (let i = 0; i < rows.length; i += 1000) {
       chunks.push(
         rows
           .slice(i, i + 1000)
-          .map((r) => `${cols.map((c) => copyValue(r[c])).join('\t')}\n`)
+          .map((r) => `${columns.map((c) => copyValue(r[c])).join('\t')}\n`)
           .join(''),
       );
     }
-    payloads.push({ table, cols, chunks });
-  }
+    return { table, columns, chunks };
+  });
   const t0 = performance.now();
-  for (const { table, cols, chunks } of payloads) {
+  for (const { table, columns, chunks } of payloads) {
     if (chunks.length === 0) continue;
     const copy = await to.sql
-      .unsafe(`copy "${table}" (${cols.map((c) => `"${c}"`).join(',')}) from stdin`)
+      .unsafe(`copy "${table}" (${columns.map((c) => `"${c}"`).join(',')}) from stdin`)
       .writable();
     await pipeline(Readable.from(chunks), copy);
   }
-  return { seconds: (performance.now() - t0) / 1000, counts };
+  return (performance.now() - t0) / 1000;
+}
+
+/** Multi-row INSERTs (postgres-js's `sql(rows)` helper), 1,000 rows a statement. */
+async function timeInsert(tables: TableRows[], to: typeof baseline): Promise<number> {
+  const t0 = performance.now();
+  for (const { table, rows } of tables) {
+    for (let i = 0; i < rows.length; i += 1000) {
+      await to.sql`insert into ${to.sql(table)} ${to.sql(rows.slice(i, i + 1000))}`;
+    }
+  }
+  return (performance.now() - t0) / 1000;
 }

@@ -92,8 +92,8 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 export function createProjector(deps: ProjectorDeps, options: ProjectorOptions = {}) {
   const { sql, js, stream, subjects, log } = deps;
   const name = options.name ?? `read-models:${stream}`;
-  const batchSize = options.batchSize ?? 5000;
-  const maxBatchBytes = options.maxBatchBytes ?? 8 * 1024 * 1024;
+  const batchSize = options.batchSize ?? 10_000;
+  const maxBatchBytes = options.maxBatchBytes ?? 16 * 1024 * 1024;
   const lingerMs = options.lingerMs ?? 5;
   const lockRetryMs = options.lockRetryMs ?? 1000;
   const durableCommit = options.durableCommit ?? false;
