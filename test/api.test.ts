@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/api/create-app.js';
 import { silentLogger } from '../src/logger.js';
@@ -136,7 +137,11 @@ describe('HTTP API', () => {
       ['/api/v1/messages', 'conversation_id'],
       ['/api/v1/conversations?offset=-1', 'offset'],
       ['/api/v1/conversations?limit=201', 'limit'],
-      ['/api/v1/messages/x?include_recalled=maybe', 'include_recalled'],
+      ['/api/v1/messages/m_AAAAAAAAAAAAAAAAAAAAAA?include_recalled=maybe', 'include_recalled'],
+      ['/api/v1/messages/x%00y', 'id'],
+      ['/api/v1/messages?account_id=a%00b', 'account_id'],
+      ['/api/v1/messages?conversation_id=not-an-id', 'conversation_id'],
+      ['/api/v1/conversations/%E4%BD%A0', 'id'],
       ['/api/v1/admin/rejected-events?after_seq=-5', 'after_seq'],
     ];
     for (const [path, field] of cases) {
@@ -150,8 +155,43 @@ describe('HTTP API', () => {
     }
   });
 
+  it('never answers a client mistake with a 500, whatever the query says', async () => {
+    const paths = [
+      '/api/v1/messages',
+      '/api/v1/comments',
+      '/api/v1/conversations',
+      '/api/v1/admin/rejected-events',
+    ];
+    const params = [
+      'account_id',
+      'conversation_id',
+      'limit',
+      'offset',
+      'before',
+      'channel',
+      'after_seq',
+      'include_recalled',
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...paths),
+        fc.dictionary(fc.constantFrom(...params), fc.string({ unit: 'binary', maxLength: 40 }), {
+          maxKeys: 4,
+        }),
+        async (path, query) => {
+          const res = await app.request(`${path}?${new URLSearchParams(query)}`);
+          expect(res.status).toBeLessThan(500);
+          const body = (await res.json()) as any;
+          if (res.status === 400) expect(body.error.field).toEqual(expect.any(String));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('answers unknown ids and routes with a JSON 404', async () => {
-    expect((await get('/api/v1/conversations/c_nope')).status).toBe(404);
+    expect((await get('/api/v1/conversations/c_AAAAAAAAAAAAAAAAAAAAAA')).status).toBe(404);
+    expect((await get('/api/v1/messages/m_AAAAAAAAAAAAAAAAAAAAAA')).status).toBe(404);
     const { status, body } = await get('/api/v1/nothing-here');
     expect(status).toBe(404);
     expect(body.error.code).toBe('not_found');

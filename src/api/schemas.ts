@@ -1,5 +1,15 @@
 import { z } from '@hono/zod-openapi';
-import { Channel, Direction, MessageType } from '../events/index.js';
+import { Channel, Direction, MessageType, PlatformId } from '../events/index.js';
+
+/** A monitored account id in a query or body. */
+export const AccountIdParam = PlatformId;
+/** Hub ids are derived from platform identities (see `src/events/ids.ts`). */
+export const MessageIdParam = z
+  .string()
+  .regex(/^m_[A-Za-z0-9_-]{22}$/, 'must be a message id (m_ and 22 characters)');
+export const ConversationIdParam = z
+  .string()
+  .regex(/^c_[A-Za-z0-9_-]{22}$/, 'must be a conversation id (c_ and 22 characters)');
 
 /** Query booleans arrive as strings. */
 export const QueryBool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');

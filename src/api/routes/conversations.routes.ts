@@ -2,7 +2,15 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Drizzle } from '../../db/client.js';
 import { getConversation, listConversations } from '../../queries/conversations.queries.js';
 import { notFound } from '../errors.js';
-import { ConversationSchema, errorResponses, jsonContent, Limit, Offset } from '../schemas.js';
+import {
+  AccountIdParam,
+  ConversationIdParam,
+  ConversationSchema,
+  errorResponses,
+  jsonContent,
+  Limit,
+  Offset,
+} from '../schemas.js';
 
 const listRoute = createRoute({
   method: 'get',
@@ -11,7 +19,7 @@ const listRoute = createRoute({
   summary: 'Conversations, newest activity first',
   request: {
     query: z.object({
-      account_id: z.string().min(1).max(256).optional(),
+      account_id: AccountIdParam.optional(),
       limit: Limit(50, 200),
       offset: Offset,
     }),
@@ -34,7 +42,7 @@ const getRoute = createRoute({
   path: '/api/v1/conversations/{id}',
   tags: ['conversations'],
   summary: 'One conversation',
-  request: { params: z.object({ id: z.string().min(1).max(64) }) },
+  request: { params: z.object({ id: ConversationIdParam }) },
   responses: { 200: jsonContent(ConversationSchema, 'The conversation'), ...errorResponses },
 });
 

@@ -3,7 +3,16 @@ import type { Drizzle } from '../../db/client.js';
 import { Channel } from '../../events/index.js';
 import { getMessage, listMessages } from '../../queries/messages.queries.js';
 import { badRequest, notFound } from '../errors.js';
-import { errorResponses, jsonContent, Limit, MessageSchema, QueryBool } from '../schemas.js';
+import {
+  AccountIdParam,
+  ConversationIdParam,
+  errorResponses,
+  jsonContent,
+  Limit,
+  MessageIdParam,
+  MessageSchema,
+  QueryBool,
+} from '../schemas.js';
 
 const Before = z
   .string()
@@ -14,8 +23,8 @@ const Before = z
   });
 
 const ListQuery = z.object({
-  account_id: z.string().min(1).max(256).optional(),
-  conversation_id: z.string().min(1).max(64).optional(),
+  account_id: AccountIdParam.optional(),
+  conversation_id: ConversationIdParam.optional(),
   channel: Channel.optional(),
   limit: Limit(50, 500),
   before: Before.optional(),
@@ -47,7 +56,7 @@ const getRoute = createRoute({
   tags: ['messages'],
   summary: 'One message in its current state',
   request: {
-    params: z.object({ id: z.string().min(1).max(64) }),
+    params: z.object({ id: MessageIdParam }),
     query: z.object({ include_recalled: QueryBool.optional() }),
   },
   responses: { 200: jsonContent(MessageSchema, 'The message'), ...errorResponses },
