@@ -6,6 +6,7 @@ import { registerAdminRoutes } from './routes/admin.routes.js';
 import { registerConversationRoutes } from './routes/conversations.routes.js';
 import { type Readiness, registerHealthRoutes } from './routes/health.routes.js';
 import { registerMessageRoutes } from './routes/messages.routes.js';
+import { registerSearchRoutes } from './routes/search.routes.js';
 
 export interface AppDeps {
   db: Drizzle;
@@ -20,6 +21,7 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   registerHealthRoutes(app, deps.readiness);
   registerAdminRoutes(app, deps.db);
+  registerSearchRoutes(app, deps.db);
   registerConversationRoutes(app, deps.db);
   registerMessageRoutes(app, deps.db);
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'im-hub', version: '0.1.0' } });

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { bigint, boolean, customType, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 
 // Every read model below is a projection of the log and can be dropped and rebuilt from it.
 // Times are epoch milliseconds taken from events (never the wall clock), so a replay writes
@@ -7,6 +7,8 @@ import { bigint, boolean, index, integer, pgTable, primaryKey, text } from 'driz
 
 const ms = (name: string) => bigint(name, { mode: 'number' });
 const seq = (name: string) => bigint(name, { mode: 'number' });
+/** Kept as its text form (`'好笑':2 …`), built by `src/search/tokenizer.ts`. */
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
 /**
  * One row per message identity `(account_id, platform_message_id)`; `id` is derived from
@@ -39,6 +41,8 @@ export const messages = pgTable(
     recallSeq: seq('recall_seq'),
     /** Sequence of the last event that changed this message. */
     version: seq('version').notNull(),
+    /** Search lexemes of the current content (CJK bigrams, words, symbols, with positions). */
+    search: tsvector('search'),
   },
   (t) => [
     index('messages_conversation_created_idx')
@@ -49,6 +53,7 @@ export const messages = pgTable(
       .where(sql`${t.captureSeq} is not null`),
     index('messages_sender_idx').on(t.senderId),
     index('messages_account_version_idx').on(t.accountId, t.version),
+    index('messages_search_idx').using('gin', t.search),
   ],
 );
 

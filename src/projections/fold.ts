@@ -163,6 +163,7 @@ function stub(
     recalledBy: null,
     recallSeq: null,
     version: seq,
+    search: null,
   };
 }
 

@@ -1,6 +1,7 @@
 import { rowCodec } from '../db/bulk.js';
 import type { Tx } from '../db/client.js';
 import { accounts, conversations, messageEdits, messages, users } from '../db/schema.js';
+import { searchVector } from '../search/tokenizer.js';
 import { emptyFoldState, type FoldState, foldBatch, keysOf, type SequencedEvent } from './fold.js';
 
 const messageRows = rowCodec(messages, ['id']);
@@ -109,6 +110,10 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
   async function write(tx: Tx, batch: readonly SequencedEvent[]): Promise<() => void> {
     const { state, existing } = await load(tx, batch);
     foldBatch(state, batch);
+    for (const id of state.dirty.messages) {
+      const m = state.messages.get(id)!;
+      m.search = m.content === null ? null : searchVector(m.content);
+    }
 
     const split = <R>(map: Map<string, R>, dirty: Set<string>, known: Set<string>) => {
       const fresh: R[] = [];

@@ -3,7 +3,7 @@ import type { Drizzle } from '../db/client.js';
 import { conversations, users } from '../db/schema.js';
 import type { Channel } from '../events/index.js';
 
-const columns = {
+export const conversationColumns = {
   id: conversations.id,
   account_id: conversations.accountId,
   platform_conversation_id: conversations.platformConversationId,
@@ -20,7 +20,10 @@ const columns = {
   version: conversations.version,
 };
 
-const toJson = <T extends { channel: string }>(r: T) => ({ ...r, channel: r.channel as Channel });
+export const conversationJson = <T extends { channel: string }>(r: T) => ({
+  ...r,
+  channel: r.channel as Channel,
+});
 
 export interface ConversationFilter {
   accountId?: string;
@@ -34,7 +37,7 @@ export async function listConversations(db: Drizzle, f: ConversationFilter) {
   if (f.accountId) where.push(eq(conversations.accountId, f.accountId));
   const [rows, [totals]] = await Promise.all([
     db
-      .select(columns)
+      .select(conversationColumns)
       .from(conversations)
       .leftJoin(users, eq(users.platformUserId, conversations.friendId))
       .where(and(...where))
@@ -46,14 +49,18 @@ export async function listConversations(db: Drizzle, f: ConversationFilter) {
       .from(conversations)
       .where(and(...where)),
   ]);
-  return { conversations: rows.map(toJson), total: totals?.total ?? 0, unread_total: totals?.unread ?? 0 };
+  return {
+    conversations: rows.map(conversationJson),
+    total: totals?.total ?? 0,
+    unread_total: totals?.unread ?? 0,
+  };
 }
 
 export async function getConversation(db: Drizzle, id: string) {
   const [row] = await db
-    .select(columns)
+    .select(conversationColumns)
     .from(conversations)
     .leftJoin(users, eq(users.platformUserId, conversations.friendId))
     .where(eq(conversations.id, id));
-  return row ? toJson(row) : null;
+  return row ? conversationJson(row) : null;
 }

@@ -13,7 +13,7 @@ export interface MessageFilter {
   limit: number;
 }
 
-const columns = {
+export const messageColumns = {
   id: messages.id,
   account_id: messages.accountId,
   conversation_id: messages.conversationId,
@@ -37,14 +37,14 @@ const columns = {
   capture_seq: messages.captureSeq,
 };
 
-type Row = {
-  [K in keyof typeof columns]:
-    | (typeof columns)[K]['_']['data']
-    | ((typeof columns)[K]['_']['notNull'] extends true ? never : null);
+export type MessageRowJson = {
+  [K in keyof typeof messageColumns]:
+    | (typeof messageColumns)[K]['_']['data']
+    | ((typeof messageColumns)[K]['_']['notNull'] extends true ? never : null);
 };
 
 /** A captured message as the API shows it (captured rows have every column filled). */
-function toJson({ capture_seq: _, ...r }: Row) {
+export function messageJson({ capture_seq: _, ...r }: MessageRowJson) {
   return {
     ...r,
     conversation_id: r.conversation_id!,
@@ -58,7 +58,7 @@ function toJson({ capture_seq: _, ...r }: Row) {
   };
 }
 
-function visible(includeRecalled: boolean | undefined): SQL[] {
+export function visible(includeRecalled: boolean | undefined): SQL[] {
   const where: SQL[] = [isNotNull(messages.captureSeq)];
   if (!includeRecalled) where.push(eq(messages.recalled, false));
   return where;
@@ -75,7 +75,7 @@ export async function listMessages(db: Drizzle, f: MessageFilter) {
       sql`(${messages.createdAt}, ${messages.captureSeq}) < (${f.before.createdAt}, ${f.before.seq})`,
     );
   const rows = await db
-    .select(columns)
+    .select(messageColumns)
     .from(messages)
     .leftJoin(users, eq(users.platformUserId, messages.senderId))
     .where(and(...where))
@@ -85,7 +85,7 @@ export async function listMessages(db: Drizzle, f: MessageFilter) {
   const last = page[page.length - 1];
   const hasMore = rows.length > f.limit;
   return {
-    messages: page.map(toJson),
+    messages: page.map(messageJson),
     has_more: hasMore,
     next_before: hasMore && last ? `${last.created_at}_${last.capture_seq}` : null,
   };
@@ -93,9 +93,9 @@ export async function listMessages(db: Drizzle, f: MessageFilter) {
 
 export async function getMessage(db: Drizzle, id: string, includeRecalled = false) {
   const [row] = await db
-    .select(columns)
+    .select(messageColumns)
     .from(messages)
     .leftJoin(users, eq(users.platformUserId, messages.senderId))
     .where(and(eq(messages.id, id), ...visible(includeRecalled)));
-  return row ? toJson(row) : null;
+  return row ? messageJson(row) : null;
 }

@@ -1,0 +1,109 @@
+/**
+ * Chinese-aware tokens for Postgres full-text search, computed in the application so that
+ * a stock Postgres needs no extension.
+ *
+ * Text is normalised (NFKC, lower case: full-width and half-width forms are equal) and cut
+ * into units, each at its own position:
+ * - a run of letters and digits of non-CJK scripts is one unit (`iphone15`, `2025`);
+ * - every CJK character (Han, kana, Hangul) is one unit;
+ * - every other visible character (punctuation, symbols, emoji) is one unit;
+ * - a run of white space is one unit with no lexeme.
+ * Every unit but white space is a lexeme at its position, and every two adjacent CJK
+ * characters are also a bigram lexeme at the first one's position (as Elasticsearch's
+ * `cjk_bigram` does). A query is turned into the same units and matched as a phrase with the
+ * exact distances, so a Chinese query matches exactly the texts that contain it.
+ */
+
+export type UnitKind = 'cjk' | 'word' | 'symbol' | 'space';
+
+export interface Unit {
+  kind: UnitKind;
+  text: string;
+  /** 1-based position. */
+  pos: number;
+}
+
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+const WORD = /[\p{L}\p{N}\p{M}]/u;
+const SPACE = /\s/u;
+
+/** The form both documents and queries are compared in. */
+export function normalize(text: string): string {
+  return text.normalize('NFKC').toLowerCase();
+}
+
+function kindOf(ch: string): UnitKind {
+  if (CJK.test(ch)) return 'cjk';
+  if (WORD.test(ch)) return 'word';
+  if (SPACE.test(ch)) return 'space';
+  return 'symbol';
+}
+
+/** Cuts normalised text into units (see the module comment). */
+export function units(normalized: string): Unit[] {
+  const out: Unit[] = [];
+  let pos = 0;
+  let run = '';
+  let runKind: UnitKind | null = null;
+  const close = () => {
+    if (runKind !== null) out.push({ kind: runKind, text: run, pos: ++pos });
+    run = '';
+    runKind = null;
+  };
+  for (const ch of normalized) {
+    const kind = kindOf(ch);
+    if ((kind === 'word' || kind === 'space') && runKind === kind) {
+      run += ch;
+      continue;
+    }
+    close();
+    if (kind === 'word' || kind === 'space') {
+      run = ch;
+      runKind = kind;
+    } else {
+      out.push({ kind, text: ch, pos: ++pos });
+    }
+  }
+  close();
+  return out;
+}
+
+/** Postgres keeps positions up to 16383; later units share the last one. */
+const MAX_POS = 16_383;
+
+/** A tsvector literal quoting rule: a lexeme in single quotes, quotes and backslashes escaped. */
+export function quoteLexeme(lexeme: string): string {
+  return `'${lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+/** The lexemes of a text with their positions. */
+export function lexemes(text: string): Map<string, number[]> {
+  const us = units(normalize(text));
+  const out = new Map<string, number[]>();
+  const add = (lexeme: string, pos: number) => {
+    const p = Math.min(pos, MAX_POS);
+    const list = out.get(lexeme);
+    if (!list) out.set(lexeme, [p]);
+    else if (list[list.length - 1] !== p) list.push(p);
+  };
+  for (let i = 0; i < us.length; i++) {
+    const u = us[i]!;
+    if (u.kind === 'space') continue;
+    add(u.text, u.pos);
+    const next = us[i + 1];
+    if (u.kind === 'cjk' && next?.kind === 'cjk') add(u.text + next.text, u.pos);
+  }
+  return out;
+}
+
+/**
+ * The tsvector literal for a message's content, in Postgres's input syntax.
+ *
+ * @example searchVector('太好笑了') // "'了':4 '太':1 '太好':1 '好':2 '好笑':2 '笑':3 '笑了':3"
+ */
+export function searchVector(text: string): string {
+  const parts: string[] = [];
+  for (const [lexeme, positions] of lexemes(text))
+    parts.push(`${quoteLexeme(lexeme)}:${positions.join(',')}`);
+  return parts.join(' ');
+}
