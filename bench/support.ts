@@ -9,7 +9,7 @@ export const NATS_URL = process.env.TEST_NATS_URL ?? process.env.NATS_URL ?? 'na
 
 export const suffix = () => randomBytes(4).toString('hex');
 
-export async function freshDatabase(label: string): Promise<Db & { drop(): Promise<void> }> {
+export async function freshDatabase(label: string): Promise<Db & { url: string; drop(): Promise<void> }> {
   const u = new URL(PG_URL);
   const name = `bench_${label}_${suffix()}`;
   u.pathname = `/${name}`;
@@ -18,6 +18,7 @@ export async function freshDatabase(label: string): Promise<Db & { drop(): Promi
   await runMigrations(db.db);
   return {
     ...db,
+    url: u.toString(),
     async drop() {
       await db.close();
       const admin = createDb(PG_URL, { max: 1 });

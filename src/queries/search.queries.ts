@@ -33,27 +33,56 @@ export async function searchMessages(db: Drizzle, f: SearchFilter) {
   if (f.endDate !== undefined) where.push(lte(messages.createdAt, f.endDate));
   if (f.messageType) where.push(eq(messages.messageType, f.messageType));
   if (f.channel) where.push(eq(messages.channel, f.channel));
-  const rank = q ? sql<number>`ts_rank_cd(${messages.search}, ${q})` : sql<number>`0`;
+  const rank = q ? sql<number>`ts_rank_cd(${messages.search}, ${q})` : sql<number>`0::real`;
+  // Rank and count all hits in narrow rows, then fetch the page's rows only: keeping whole
+  // rows for every hit made a common term's search spill to disk.
+  const hits = db.$with('hits').as(
+    db
+      .select({
+        hitId: messages.id,
+        hitCreated: messages.createdAt,
+        hitSeq: messages.captureSeq,
+        rank: rank.as('rank'),
+      })
+      .from(messages)
+      .where(and(...where)),
+  );
   const order =
     f.sort === 'relevance' && q
-      ? [desc(rank), desc(messages.createdAt), desc(messages.captureSeq)]
-      : [desc(messages.createdAt), desc(messages.captureSeq)];
+      ? [desc(hits.rank), desc(hits.hitCreated), desc(hits.hitSeq)]
+      : [desc(hits.hitCreated), desc(hits.hitSeq)];
+  const page = db.$with('page').as(
+    db
+      .select({ pageId: hits.hitId, pageRank: hits.rank, pageCreated: hits.hitCreated, pageSeq: hits.hitSeq })
+      .from(hits)
+      .orderBy(...order)
+      .limit(f.limit)
+      .offset(f.offset),
+  );
+  const pageOrder =
+    f.sort === 'relevance' && q
+      ? [desc(page.pageRank), desc(page.pageCreated), desc(page.pageSeq)]
+      : [desc(page.pageCreated), desc(page.pageSeq)];
   const rows = await db
-    .select({ ...messageColumns, rank, total: sql<number>`count(*) over ()`.mapWith(Number) })
-    .from(messages)
+    .with(hits, page)
+    .select({
+      ...messageColumns,
+      rank: page.pageRank,
+      total: sql<number>`(select count(*) from ${hits})`.mapWith(Number),
+    })
+    .from(page)
+    .innerJoin(messages, eq(messages.id, page.pageId))
     .leftJoin(users, eq(users.platformUserId, messages.senderId))
-    .where(and(...where))
-    .orderBy(...order)
-    .limit(f.limit)
-    .offset(f.offset);
+    .orderBy(...pageOrder);
+  // An empty page (past the end) carries no total: count separately.
   const total =
     rows[0]?.total ??
     (f.offset > 0
       ? ((
           await db
+            .with(hits)
             .select({ n: sql<number>`count(*)`.mapWith(Number) })
-            .from(messages)
-            .where(and(...where))
+            .from(hits)
         )[0]?.n ?? 0)
       : 0);
   return {
