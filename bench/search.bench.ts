@@ -156,14 +156,12 @@ try {
     {
       name: '2 chars + account + 30 days',
       make: () => {
-        const start = T0 + rnd.int(60) * DAY;
+        // a message of that account inside that window contains the query
+        const m = rnd.pick(samples);
+        const start = m.created - rnd.int(30) * DAY;
         return {
-          query: sub(2),
-          filter: {
-            accountId: `dy_${100_000 + rnd.int(ACCOUNTS)}`,
-            startDate: start,
-            endDate: start + 30 * DAY,
-          },
+          query: sub(2, m.text),
+          filter: { accountId: m.account, startDate: start, endDate: start + 30 * DAY },
         };
       },
     },
