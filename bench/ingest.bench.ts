@@ -18,7 +18,7 @@ import { createSubjects } from '../src/log/subjects.js';
 import { silentLogger } from '../src/logger.js';
 import { type BatchCommitted, createProjector } from '../src/projections/projector.js';
 import { simulateEvents } from '../src/worker/simulate.js';
-import { copyValue, fmt, freshDatabase, NATS_URL, percentile, progress, suffix } from './support.js';
+import { copyValue, fmt, freshDatabase, NATS_URL, percentile, progress, suffix, take } from './support.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -62,12 +62,7 @@ try {
   });
   let publishMs = 0;
   for (let done = 0; done < N; ) {
-    const chunk = [];
-    for (let j = 0; j < 10_000; j++) {
-      const next = source.next();
-      if (next.done) break;
-      chunk.push(next.value);
-    }
+    const chunk = take(source, 10_000);
     const t0 = performance.now();
     await publisher.publishMany(chunk, 1024);
     publishMs += performance.now() - t0;

@@ -23,7 +23,7 @@ import { buildTsQuery } from '../src/search/query.js';
 import { searchVector } from '../src/search/tokenizer.js';
 import { COMMENT_LINES, DM_LINES, REPLY_LINES } from '../src/worker/corpus.js';
 import { createRandom, simulateEvents } from '../src/worker/simulate.js';
-import { fmt, freshDatabase, NATS_URL, percentile, progress, suffix } from './support.js';
+import { fmt, freshDatabase, NATS_URL, percentile, progress, suffix, take } from './support.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -224,12 +224,7 @@ try {
         runId: `s${id}`,
       });
       for (let done = 0; done < PROJECT_N; ) {
-        const chunk = [];
-        for (let j = 0; j < 10_000; j++) {
-          const next = source.next();
-          if (next.done) break;
-          chunk.push(next.value);
-        }
+        const chunk = take(source, 10_000);
         await publisher.publishMany(chunk, 1024);
         done += chunk.length;
         progress('publish', done, PROJECT_N);

@@ -48,3 +48,13 @@ export function copyValue(v: unknown): string {
   if (typeof v === 'boolean') return v ? 't' : 'f';
   return String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
+
+/** The next `n` values of an iterator (fewer at its end). */
+export function take<T>(source: Iterator<T>, n: number): T[] {
+  const out: T[] = [];
+  for (let next = source.next(); !next.done; next = source.next()) {
+    out.push(next.value);
+    if (out.length >= n) break;
+  }
+  return out;
+}

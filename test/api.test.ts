@@ -1,14 +1,13 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../src/api/create-app.js';
 import { silentLogger } from '../src/logger.js';
 import { createProjector } from '../src/projections/projector.js';
 import { simulateEvents } from '../src/worker/simulate.js';
-import { createTestDatabase, createTestLog, projectedTo, type TestLog } from './support/env.js';
+import { createTestDatabase, createTestLog, projectedTo, type TestLog, testApp } from './support/env.js';
 
 let log: TestLog;
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let app: ReturnType<typeof createApp>;
+let app: ReturnType<typeof testApp>;
 
 beforeAll(async () => {
   [log, db] = await Promise.all([createTestLog('api'), createTestDatabase('api')]);
@@ -37,13 +36,7 @@ beforeAll(async () => {
   projector.start();
   await projectedTo(db, projector.name, Math.max(bad.seq, ...results.map((r) => r.seq)));
   await projector.stop();
-  app = createApp({
-    db: db.db,
-    log: silentLogger(),
-    readiness: async () => {
-      throw new Error('not used here');
-    },
-  });
+  app = testApp(db);
 });
 
 afterAll(async () => {

@@ -2,7 +2,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../src/api/create-app.js';
 import { conversationId, type HubEvent, messageId } from '../src/events/index.js';
 import { silentLogger } from '../src/logger.js';
 import { createProjector, type Projector } from '../src/projections/projector.js';
@@ -10,7 +9,7 @@ import { searchMessages } from '../src/queries/search.queries.js';
 import { buildTsQuery } from '../src/search/query.js';
 import { normalize } from '../src/search/tokenizer.js';
 import { createRandom } from '../src/worker/simulate.js';
-import { createTestDatabase, createTestLog, projectedTo, type TestLog } from './support/env.js';
+import { createTestDatabase, createTestLog, projectedTo, type TestLog, testApp } from './support/env.js';
 
 // The substring contract, checked on real Chinese text none of us wrote: Song dynasty ci
 // from the chinese-poetry package, one line a message, some with Latin words and full-width
@@ -46,7 +45,7 @@ function loadCorpus(size: number): string[] {
 let log: TestLog;
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let projector: Projector;
-let app: ReturnType<typeof createApp>;
+let app: ReturnType<typeof testApp>;
 let corpus: string[];
 let seqCounter = 0;
 
@@ -105,13 +104,7 @@ beforeAll(async () => {
   await publishAndProject(
     corpus.map((text, i) => captured(CORPUS_ACCOUNT, `c${i}`, text, { conv: `conv_${i % 50}` })),
   );
-  app = createApp({
-    db: db.db,
-    log: silentLogger(),
-    readiness: async () => {
-      throw new Error('unused');
-    },
-  });
+  app = testApp(db);
 });
 
 afterAll(async () => {

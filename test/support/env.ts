@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
+import { createApp } from '../../src/api/create-app.js';
 import { createDb, type Db } from '../../src/db/client.js';
 import { ensureDatabase, runMigrations } from '../../src/db/migrate.js';
 import { connectNats, type Nats } from '../../src/log/connect.js';
 import { createPublisher, type Publisher } from '../../src/log/publisher.js';
 import { ensureStream } from '../../src/log/stream.js';
 import { createSubjects, type Subjects } from '../../src/log/subjects.js';
+import { silentLogger } from '../../src/logger.js';
 
 export const pgServerUrl = () => inject('pgUrl');
 export const natsUrl = () => inject('natsUrl');
@@ -89,4 +91,15 @@ export function projectedTo(db: Db, projector: string, seq: number, timeoutMs = 
     `${projector} to reach ${seq}`,
     timeoutMs,
   );
+}
+
+/** The HTTP app over a test database, for `app.request()` calls (readiness is not under test). */
+export function testApp(db: Db) {
+  return createApp({
+    db: db.db,
+    log: silentLogger(),
+    readiness: async () => {
+      throw new Error('readiness is not part of this test');
+    },
+  });
 }
