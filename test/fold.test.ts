@@ -132,4 +132,72 @@ describe('fold', () => {
     ]);
     expect(s.users.get('u1')).toMatchObject({ name: '新名字', profileCapturedAt: 9000, messageCount: 2 });
   });
+
+  it('pins, archives, mutes and tags a conversation; tags stay unique and at most 20', () => {
+    const c = conversationId(ACC, 'direct', 'c1');
+    const act = (type: string, payload: object, at = 9000): HubEvent =>
+      ({
+        event_id: `e${++n}`,
+        type,
+        schema_version: 1,
+        account_id: ACC,
+        occurred_at: at,
+        captured_at: at,
+        payload: { conversation_id: c, ...payload },
+      }) as HubEvent;
+    const many = Array.from({ length: 25 }, (_, i) => `标签${i}`);
+    const s = run([
+      captured('1'),
+      act('ConversationPinned', {}, 5000),
+      act('ConversationPinned', {}, 6000),
+      act('ConversationArchived', {}),
+      act('ConversationMuted', { mute_until: 99_000 }),
+      act('ConversationTagged', { tags: ['重要', '客户', '重要'] }),
+      act('ConversationTagged', { tags: many.slice(0, 20) }),
+      act('ConversationUntagged', { tag: '客户' }),
+    ]);
+    expect(conv(s)).toMatchObject({
+      isPinned: true,
+      pinnedAt: 5000,
+      isArchived: true,
+      muteUntil: 99_000,
+      version: 8,
+    });
+    expect(conv(s).tags).toEqual(['重要', ...many.slice(0, 18)]);
+  });
+
+  it('ignores an action on a conversation it does not know', () => {
+    const s = run([
+      {
+        event_id: 'x',
+        type: 'ConversationPinned',
+        schema_version: 1,
+        account_id: ACC,
+        occurred_at: 1,
+        captured_at: 1,
+        payload: { conversation_id: conversationId(ACC, 'direct', 'nope') },
+      },
+    ]);
+    expect(s.conversations.size).toBe(0);
+    expect(s.dirty.conversations.size).toBe(0);
+  });
+
+  it('blocks and unblocks a user per account, keeping the first block', () => {
+    const block = (type: 'UserBlocked' | 'UserUnblocked', at: number): HubEvent => ({
+      event_id: `e${++n}`,
+      type,
+      schema_version: 1,
+      account_id: ACC,
+      occurred_at: at,
+      captured_at: at,
+      actor: 'ops',
+      payload: { platform_user_id: 'u9' },
+    });
+    const blocked = run([block('UserBlocked', 1), block('UserBlocked', 2)]);
+    expect([...blocked.blocked.values()]).toEqual([
+      { accountId: ACC, platformUserId: 'u9', blockedAt: 1, blockedBy: 'ops', blockedSeq: 1 },
+    ]);
+    const unblocked = run([block('UserBlocked', 1), block('UserUnblocked', 2)]);
+    expect([...unblocked.blocked.values()]).toEqual([null]);
+  });
 });

@@ -225,6 +225,7 @@ function expectedModel(): Expected {
   for (const { seq, op, duplicate } of stored) {
     if (op.kind !== 'event' || duplicate) continue;
     const e = op.event;
+    if (e.type !== 'MessageCaptured' && e.type !== 'MessageEdited' && e.type !== 'MessageRecalled') continue;
     const id = messageId(e.account_id, e.payload.platform_message_id);
     if (e.type === 'MessageCaptured') {
       const p = e.payload;

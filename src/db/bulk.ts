@@ -5,11 +5,17 @@ import type { Tx } from './client.js';
 
 const NEEDS_ESCAPE = /[\\\t\n\r]/;
 
+/** A Postgres array literal of text values. */
+function arrayLiteral(values: readonly unknown[]): string {
+  return `{${values.map((x) => `"${String(x).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
+}
+
 /** COPY text-format form of one value. */
 function copyValue(v: unknown): string {
   if (v === null || v === undefined) return '\\N';
   if (typeof v === 'boolean') return v ? 't' : 'f';
   if (typeof v === 'number') return String(v);
+  if (Array.isArray(v)) return copyValue(arrayLiteral(v));
   const s = String(v);
   if (!NEEDS_ESCAPE.test(s)) return s;
   return s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');

@@ -7,6 +7,7 @@ export const READ_MODEL_TABLES = {
   conversations: 'id',
   users: 'platform_user_id',
   accounts: 'account_id',
+  blocked_users: 'account_id, platform_user_id',
   rejected_events: 'stream, seq',
 } as const;
 

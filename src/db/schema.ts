@@ -90,6 +90,14 @@ export const conversations = pgTable(
     createdAt: ms('created_at').notNull(),
     createdSeq: seq('created_seq').notNull(),
     version: seq('version').notNull(),
+    isPinned: boolean('is_pinned').notNull().default(false),
+    /** When it was pinned (the action's time), for the order among pinned conversations. */
+    pinnedAt: ms('pinned_at'),
+    isArchived: boolean('is_archived').notNull().default(false),
+    /** Muted until this time (epoch ms); null when not muted. */
+    muteUntil: ms('mute_until'),
+    /** Tags in the order they were first added. */
+    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
   },
   (t) => [
     index('conversations_account_last_idx').on(
@@ -99,6 +107,19 @@ export const conversations = pgTable(
     ),
     index('conversations_account_created_idx').on(t.accountId, t.createdAt),
   ],
+);
+
+/** Users a monitored account's clients blocked. */
+export const blockedUsers = pgTable(
+  'blocked_users',
+  {
+    accountId: text('account_id').notNull(),
+    platformUserId: text('platform_user_id').notNull(),
+    blockedAt: ms('blocked_at').notNull(),
+    blockedBy: text('blocked_by'),
+    blockedSeq: seq('blocked_seq').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.platformUserId] })],
 );
 
 /** The newest profile seen of each platform user (newest by `captured_at`, then sequence). */

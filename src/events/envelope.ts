@@ -29,6 +29,8 @@ export const envelopeShape = {
   occurred_at: EpochMs,
   /** When the worker (or the hub, for client actions) observed it. */
   captured_at: EpochMs,
+  /** Who appended it, for client actions (an API key's or user's name). */
+  actor: z.string().min(1).max(128).optional(),
 };
 
 /**

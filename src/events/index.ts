@@ -1,8 +1,20 @@
 import { z } from 'zod';
+import {
+  ConversationArchivedV1,
+  ConversationMutedV1,
+  ConversationPinnedV1,
+  ConversationTaggedV1,
+  ConversationUnarchivedV1,
+  ConversationUnpinnedV1,
+  ConversationUntaggedV1,
+  UserBlockedV1,
+  UserUnblockedV1,
+} from './conversation-actions.js';
 import { MessageCapturedV1 } from './message-captured.js';
 import { MessageEditedV1 } from './message-edited.js';
 import { MessageRecalledV1 } from './message-recalled.js';
 
+export * from './conversation-actions.js';
 export * from './envelope.js';
 export * from './ids.js';
 export * from './message-captured.js';
@@ -13,7 +25,20 @@ export * from './message-recalled.js';
  * Every event the hub knows, at its current version. The single source of truth for
  * validation (publisher and projector), TypeScript types and API documentation.
  */
-export const HubEvent = z.discriminatedUnion('type', [MessageCapturedV1, MessageEditedV1, MessageRecalledV1]);
+export const HubEvent = z.discriminatedUnion('type', [
+  MessageCapturedV1,
+  MessageEditedV1,
+  MessageRecalledV1,
+  ConversationPinnedV1,
+  ConversationUnpinnedV1,
+  ConversationArchivedV1,
+  ConversationUnarchivedV1,
+  ConversationMutedV1,
+  ConversationTaggedV1,
+  ConversationUntaggedV1,
+  UserBlockedV1,
+  UserUnblockedV1,
+]);
 export type HubEvent = z.infer<typeof HubEvent>;
 export type EventType = HubEvent['type'];
 export type EventOf<T extends EventType> = Extract<HubEvent, { type: T }>;

@@ -1,10 +1,12 @@
-import type { accounts, conversations, messages, users } from '../db/schema.js';
+import type { accounts, blockedUsers, conversations, messages, users } from '../db/schema.js';
+import { MAX_TAGS } from '../events/index.js';
 import { conversationId, type EventOf, type HubEvent, messageId, type Sender } from '../events/index.js';
 
 export type MessageRow = typeof messages.$inferSelect;
 export type ConversationRow = typeof conversations.$inferSelect;
 export type UserRow = typeof users.$inferSelect;
 export type AccountRow = typeof accounts.$inferSelect;
+export type BlockedRow = typeof blockedUsers.$inferSelect;
 export interface EditRow {
   seq: number;
   messageId: string;
@@ -17,19 +19,43 @@ export interface EditRow {
 export interface SequencedEvent {
   seq: number;
   event: HubEvent;
-  /** The message's id; for captures also the conversation's (null otherwise). */
-  ids: { message: string; conversation: string | null };
+  /** The message and conversation the event is about, where it names them. */
+  ids: { message: string | null; conversation: string | null };
 }
 
 /** Derives the ids once per event (hashing is the fold's most expensive step otherwise). */
 export function sequenced(seq: number, event: HubEvent): SequencedEvent {
-  const message = messageId(event.account_id, event.payload.platform_message_id);
-  const conversation =
-    event.type === 'MessageCaptured'
-      ? conversationId(event.account_id, event.payload.channel, event.payload.conversation_id)
-      : null;
-  return { seq, event, ids: { message, conversation } };
+  switch (event.type) {
+    case 'MessageCaptured':
+      return {
+        seq,
+        event,
+        ids: {
+          message: messageId(event.account_id, event.payload.platform_message_id),
+          conversation: conversationId(event.account_id, event.payload.channel, event.payload.conversation_id),
+        },
+      };
+    case 'MessageEdited':
+    case 'MessageRecalled':
+      return { seq, event, ids: { message: messageId(event.account_id, event.payload.platform_message_id), conversation: null } };
+    case 'ConversationPinned':
+    case 'ConversationUnpinned':
+    case 'ConversationArchived':
+    case 'ConversationUnarchived':
+    case 'ConversationMuted':
+    case 'ConversationTagged':
+    case 'ConversationUntagged':
+      return { seq, event, ids: { message: null, conversation: event.payload.conversation_id } };
+    case 'UserBlocked':
+    case 'UserUnblocked':
+      return { seq, event, ids: { message: null, conversation: null } };
+    default:
+      return assertNever(event);
+  }
 }
+
+/** Key of a blocked-users row. */
+export const blockKey = (accountId: string, platformUserId: string) => `${accountId}\u0000${platformUserId}`;
 
 /**
  * The rows one batch may touch, loaded before the fold, and what the fold changed. The fold
@@ -40,12 +66,15 @@ export interface FoldState {
   conversations: Map<string, ConversationRow>;
   users: Map<string, UserRow>;
   accounts: Map<string, AccountRow>;
+  /** Blocked users by `blockKey`; null once unblocked in this batch. */
+  blocked: Map<string, BlockedRow | null>;
   edits: EditRow[];
   dirty: {
     messages: Set<string>;
     conversations: Set<string>;
     users: Set<string>;
     accounts: Set<string>;
+    blocked: Set<string>;
   };
   /** Conversations whose last message was recalled: their last message is recomputed in SQL. */
   recomputeLast: Set<string>;
@@ -57,34 +86,30 @@ export function emptyFoldState(): FoldState {
     conversations: new Map(),
     users: new Map(),
     accounts: new Map(),
+    blocked: new Map(),
     edits: [],
-    dirty: { messages: new Set(), conversations: new Set(), users: new Set(), accounts: new Set() },
+    dirty: { messages: new Set(), conversations: new Set(), users: new Set(), accounts: new Set(), blocked: new Set() },
     recomputeLast: new Set(),
   };
 }
 
-/** Ids of the messages, users and accounts a batch touches, to load before folding. */
+/** Ids of the rows a batch touches, to load before folding. */
 export function keysOf(batch: readonly SequencedEvent[]) {
   const messageIds = new Set<string>();
   const conversationIds = new Set<string>();
   const userIds = new Set<string>();
   const accountIds = new Set<string>();
+  const blocked: { accountId: string; platformUserId: string }[] = [];
   for (const { event, ids } of batch) {
     accountIds.add(event.account_id);
-    messageIds.add(ids.message);
-    switch (event.type) {
-      case 'MessageCaptured':
-        conversationIds.add(ids.conversation!);
-        userIds.add(event.payload.sender.platform_user_id);
-        break;
-      case 'MessageEdited':
-      case 'MessageRecalled':
-        break;
-      default:
-        return assertNever(event);
+    if (ids.message) messageIds.add(ids.message);
+    if (ids.conversation) conversationIds.add(ids.conversation);
+    if (event.type === 'MessageCaptured') userIds.add(event.payload.sender.platform_user_id);
+    if (event.type === 'UserBlocked' || event.type === 'UserUnblocked') {
+      blocked.push({ accountId: event.account_id, platformUserId: event.payload.platform_user_id });
     }
   }
-  return { messageIds, conversationIds, userIds, accountIds };
+  return { messageIds, conversationIds, userIds, accountIds, blocked };
 }
 
 export function assertNever(x: never): never {
@@ -100,13 +125,26 @@ export function foldEvent(state: FoldState, { seq, event, ids }: SequencedEvent)
   touchAccount(state, event, seq);
   switch (event.type) {
     case 'MessageCaptured':
-      onCaptured(state, seq, event, ids.message, ids.conversation!);
+      onCaptured(state, seq, event, ids.message!, ids.conversation!);
       break;
     case 'MessageEdited':
-      onEdited(state, seq, event, ids.message);
+      onEdited(state, seq, event, ids.message!);
       break;
     case 'MessageRecalled':
-      onRecalled(state, seq, event, ids.message);
+      onRecalled(state, seq, event, ids.message!);
+      break;
+    case 'ConversationPinned':
+    case 'ConversationUnpinned':
+    case 'ConversationArchived':
+    case 'ConversationUnarchived':
+    case 'ConversationMuted':
+    case 'ConversationTagged':
+    case 'ConversationUntagged':
+      onConversationAction(state, seq, event);
+      break;
+    case 'UserBlocked':
+    case 'UserUnblocked':
+      onBlock(state, seq, event);
       break;
     default:
       assertNever(event);
@@ -231,6 +269,11 @@ function onCaptured(
       createdAt: p.created_at,
       createdSeq: seq,
       version: seq,
+      isPinned: false,
+      pinnedAt: null,
+      isArchived: false,
+      muteUntil: null,
+      tags: [],
     };
     state.conversations.set(convId, c);
     account.conversationCount += 1;
@@ -304,6 +347,69 @@ function onRecalled(state: FoldState, seq: number, event: EventOf<'MessageRecall
   if (c.lastMessageId === id) state.recomputeLast.add(c.id);
   c.version = seq;
   state.dirty.conversations.add(c.id);
+}
+
+type ConversationAction = EventOf<
+  | 'ConversationPinned'
+  | 'ConversationUnpinned'
+  | 'ConversationArchived'
+  | 'ConversationUnarchived'
+  | 'ConversationMuted'
+  | 'ConversationTagged'
+  | 'ConversationUntagged'
+>;
+
+/** An action on a conversation the read model does not have changes nothing. */
+function onConversationAction(state: FoldState, seq: number, event: ConversationAction): void {
+  const c = state.conversations.get(event.payload.conversation_id);
+  if (!c || c.accountId !== event.account_id) return;
+  switch (event.type) {
+    case 'ConversationPinned':
+      if (!c.isPinned) c.pinnedAt = event.occurred_at;
+      c.isPinned = true;
+      break;
+    case 'ConversationUnpinned':
+      c.isPinned = false;
+      c.pinnedAt = null;
+      break;
+    case 'ConversationArchived':
+      c.isArchived = true;
+      break;
+    case 'ConversationUnarchived':
+      c.isArchived = false;
+      break;
+    case 'ConversationMuted':
+      c.muteUntil = event.payload.mute_until;
+      break;
+    case 'ConversationTagged': {
+      const tags = [...c.tags];
+      for (const tag of event.payload.tags) if (!tags.includes(tag) && tags.length < MAX_TAGS) tags.push(tag);
+      c.tags = tags;
+      break;
+    }
+    case 'ConversationUntagged':
+      c.tags = c.tags.filter((t) => t !== event.payload.tag);
+      break;
+    default:
+      assertNever(event);
+  }
+  c.version = seq;
+  state.dirty.conversations.add(c.id);
+}
+
+function onBlock(state: FoldState, seq: number, event: EventOf<'UserBlocked' | 'UserUnblocked'>): void {
+  const key = blockKey(event.account_id, event.payload.platform_user_id);
+  if (event.type === 'UserUnblocked') state.blocked.set(key, null);
+  else if (!state.blocked.get(key)) {
+    state.blocked.set(key, {
+      accountId: event.account_id,
+      platformUserId: event.payload.platform_user_id,
+      blockedAt: event.occurred_at,
+      blockedBy: event.actor ?? null,
+      blockedSeq: seq,
+    });
+  }
+  state.dirty.blocked.add(key);
 }
 
 const PROFILE_FIELDS = [

@@ -1,14 +1,15 @@
 import { rowCodec } from '../db/bulk.js';
 import type { Tx } from '../db/client.js';
-import { accounts, conversations, messageEdits, messages, users } from '../db/schema.js';
+import { accounts, blockedUsers, conversations, messageEdits, messages, users } from '../db/schema.js';
 import { searchVector } from '../search/tokenizer.js';
-import { emptyFoldState, type FoldState, foldBatch, keysOf, type SequencedEvent } from './fold.js';
+import { blockKey, emptyFoldState, type FoldState, foldBatch, keysOf, type SequencedEvent } from './fold.js';
 
 const messageRows = rowCodec(messages, ['id']);
 const editRows = rowCodec(messageEdits, ['seq']);
 const conversationRows = rowCodec(conversations, ['id']);
 const userRows = rowCodec(users, ['platform_user_id']);
 const accountRows = rowCodec(accounts, ['account_id']);
+const blockedRows = rowCodec(blockedUsers, ['account_id', 'platform_user_id']);
 
 /** A bounded map that forgets the least recently used entry first. */
 class Lru<V> {
@@ -81,6 +82,15 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     for (const a of loadedAccounts) state.accounts.set(a.accountId, a);
     const missing = fromCache(cache.conversations, keys.conversationIds, state.conversations);
     for (const c of await conversationRows.load(tx, 'id', missing)) state.conversations.set(c.id, c);
+    if (keys.blocked.length > 0) {
+      const rows = await tx`
+        select * from blocked_users where (account_id, platform_user_id) in (
+          select * from unnest(${keys.blocked.map((b) => b.accountId)}::text[], ${keys.blocked.map((b) => b.platformUserId)}::text[]))`;
+      for (const r of rows) {
+        const row = blockedRows.fromDb(r);
+        state.blocked.set(blockKey(row.accountId, row.platformUserId), row);
+      }
+    }
     const existing = {
       messages: new Set(state.messages.keys()),
       conversations: new Set(state.conversations.keys()),
@@ -141,6 +151,14 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       userRows.update(tx, changedUsers),
       accountRows.update(tx, changedAccounts),
     ]);
+    const blocks = [...state.dirty.blocked].map((k) => state.blocked.get(k));
+    await blockedRows.upsert(tx, blocks.filter((b) => b != null));
+    const unblocked = [...state.dirty.blocked].filter((k) => state.blocked.get(k) === null).map((k) => k.split('\u0000'));
+    if (unblocked.length > 0) {
+      await tx`
+        delete from blocked_users where (account_id, platform_user_id) in (
+          select * from unnest(${unblocked.map((u) => u[0]!)}::text[], ${unblocked.map((u) => u[1]!)}::text[]))`;
+    }
     if (state.recomputeLast.size > 0) {
       const recomputed = await recomputeLastMessage(tx, [...state.recomputeLast]);
       for (const c of recomputed) state.conversations.set(c.id, c);
