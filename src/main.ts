@@ -2,14 +2,17 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApp } from './api/create-app.js';
 import type { Readiness } from './api/routes/health.routes.js';
+import { createActions } from './commands/actions.js';
 import type { Config } from './config.js';
 import { createDb, type Db } from './db/client.js';
 import { ensureDatabase, redactUrl, runMigrations } from './db/migrate.js';
 import { connectNats, type Nats } from './log/connect.js';
+import { createPublisher } from './log/publisher.js';
 import { ensureStream } from './log/stream.js';
 import { createSubjects } from './log/subjects.js';
 import type { Logger } from './logger.js';
 import { createProjector } from './projections/projector.js';
+import { createProjectionWaiter } from './projections/wait.js';
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -110,7 +113,10 @@ export async function startService(config: Config, log: Logger): Promise<Service
     };
   }
 
-  const app = createApp({ db: db.db, log, readiness });
+  const waitFor = createProjectionWaiter({ sql: db.sql, projector });
+  const publisher = createPublisher({ js: nats.js, stream: config.STREAM_NAME, subjects: nats.subjects });
+  const actions = createActions({ publisher, waitFor });
+  const app = createApp({ db: db.db, log, readiness, actions, waitFor });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

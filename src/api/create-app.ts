@@ -1,7 +1,10 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Actions } from '../commands/actions.js';
 import type { Drizzle } from '../db/client.js';
 import type { Logger } from '../logger.js';
-import { createErrorHandler, errorBody, validationHook } from './errors.js';
+import type { WaitForSeq } from '../projections/wait.js';
+import { ApiError, badRequest, createErrorHandler, errorBody, validationHook } from './errors.js';
+import { registerActionRoutes } from './routes/actions.routes.js';
 import { registerAdminRoutes } from './routes/admin.routes.js';
 import { registerConversationRoutes } from './routes/conversations.routes.js';
 import { type Readiness, registerHealthRoutes } from './routes/health.routes.js';
@@ -12,6 +15,12 @@ export interface AppDeps {
   db: Drizzle;
   log: Logger;
   readiness: () => Promise<Readiness>;
+  /** Client actions; without them the API serves reads only. */
+  actions?: Actions;
+  /** For `min_seq`: wait until the read models include a sequence. */
+  waitFor?: WaitForSeq;
+  /** How long a GET with `min_seq` may wait. */
+  minSeqTimeoutMs?: number;
 }
 
 /** The HTTP API. Builds no connections: everything it needs is passed in. */
@@ -20,8 +29,27 @@ export function createApp(deps: AppDeps) {
   app.onError(createErrorHandler(deps.log));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   registerHealthRoutes(app, deps.readiness);
+  // Read your own writes: any GET may name the sequence its answer must include.
+  app.use('/api/v1/*', async (c, next) => {
+    const raw = c.req.query('min_seq');
+    if (c.req.method !== 'GET' || raw === undefined) return next();
+    const seq = Number(raw);
+    if (!/^\d{1,16}$/.test(raw) || !Number.isSafeInteger(seq))
+      throw badRequest('min_seq', 'must be a stream sequence (a whole number ≥ 0)');
+    if (!deps.waitFor) throw new ApiError(503, 'unavailable', 'this process cannot wait for the projector');
+    if (!(await deps.waitFor(seq, deps.minSeqTimeoutMs ?? 5000))) {
+      c.header('Retry-After', '1');
+      throw new ApiError(
+        503,
+        'not_projected_yet',
+        `the read models have not reached sequence ${seq} yet; retry shortly`,
+      );
+    }
+    return next();
+  });
   registerAdminRoutes(app, deps.db);
   registerSearchRoutes(app, deps.db);
+  if (deps.actions) registerActionRoutes(app, deps.db, deps.actions);
   registerConversationRoutes(app, deps.db);
   registerMessageRoutes(app, deps.db);
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'im-hub', version: '0.1.0' } });

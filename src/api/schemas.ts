@@ -70,6 +70,11 @@ export const ConversationSchema = z
     unread_count: z.number().int(),
     created_at: z.number().int(),
     version: z.number().int(),
+    is_pinned: z.boolean(),
+    is_archived: z.boolean(),
+    is_blocked: z.boolean(),
+    tags: z.array(z.string()),
+    mute_until: z.number().int().nullable(),
   })
   .openapi('Conversation');
 export type ConversationJson = z.infer<typeof ConversationSchema>;

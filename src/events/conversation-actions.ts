@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { defineEvent, EpochMs, PlatformId } from './envelope.js';
 
 /** A conversation as clients address it: the hub id (`conversationId()`), `c_` and 22 characters. */
-export const ConversationRef = z.string().regex(/^c_[A-Za-z0-9_-]{22}$/, 'must be a conversation id (c_ and 22 characters)');
+export const ConversationRef = z
+  .string()
+  .regex(/^c_[A-Za-z0-9_-]{22}$/, 'must be a conversation id (c_ and 22 characters)');
 
 /** A tag: trimmed, 1 to 32 characters, no control characters. */
 export const Tag = z
@@ -33,7 +35,11 @@ export const ConversationTaggedV1 = defineEvent(
   1,
   conversation.extend({ tags: z.array(Tag).min(1).max(MAX_TAGS) }),
 );
-export const ConversationUntaggedV1 = defineEvent('ConversationUntagged', 1, conversation.extend({ tag: Tag }));
+export const ConversationUntaggedV1 = defineEvent(
+  'ConversationUntagged',
+  1,
+  conversation.extend({ tag: Tag }),
+);
 
 /** Blocking is per monitored account: the account's clients stop seeing the user as active. */
 export const UserBlockedV1 = defineEvent('UserBlocked', 1, z.object({ platform_user_id: PlatformId }));

@@ -1,6 +1,12 @@
 import type { accounts, blockedUsers, conversations, messages, users } from '../db/schema.js';
-import { MAX_TAGS } from '../events/index.js';
-import { conversationId, type EventOf, type HubEvent, messageId, type Sender } from '../events/index.js';
+import {
+  conversationId,
+  type EventOf,
+  type HubEvent,
+  MAX_TAGS,
+  messageId,
+  type Sender,
+} from '../events/index.js';
 
 export type MessageRow = typeof messages.$inferSelect;
 export type ConversationRow = typeof conversations.$inferSelect;
@@ -32,12 +38,20 @@ export function sequenced(seq: number, event: HubEvent): SequencedEvent {
         event,
         ids: {
           message: messageId(event.account_id, event.payload.platform_message_id),
-          conversation: conversationId(event.account_id, event.payload.channel, event.payload.conversation_id),
+          conversation: conversationId(
+            event.account_id,
+            event.payload.channel,
+            event.payload.conversation_id,
+          ),
         },
       };
     case 'MessageEdited':
     case 'MessageRecalled':
-      return { seq, event, ids: { message: messageId(event.account_id, event.payload.platform_message_id), conversation: null } };
+      return {
+        seq,
+        event,
+        ids: { message: messageId(event.account_id, event.payload.platform_message_id), conversation: null },
+      };
     case 'ConversationPinned':
     case 'ConversationUnpinned':
     case 'ConversationArchived':
@@ -88,7 +102,13 @@ export function emptyFoldState(): FoldState {
     accounts: new Map(),
     blocked: new Map(),
     edits: [],
-    dirty: { messages: new Set(), conversations: new Set(), users: new Set(), accounts: new Set(), blocked: new Set() },
+    dirty: {
+      messages: new Set(),
+      conversations: new Set(),
+      users: new Set(),
+      accounts: new Set(),
+      blocked: new Set(),
+    },
     recomputeLast: new Set(),
   };
 }

@@ -152,8 +152,13 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       accountRows.update(tx, changedAccounts),
     ]);
     const blocks = [...state.dirty.blocked].map((k) => state.blocked.get(k));
-    await blockedRows.upsert(tx, blocks.filter((b) => b != null));
-    const unblocked = [...state.dirty.blocked].filter((k) => state.blocked.get(k) === null).map((k) => k.split('\u0000'));
+    await blockedRows.upsert(
+      tx,
+      blocks.filter((b) => b != null),
+    );
+    const unblocked = [...state.dirty.blocked]
+      .filter((k) => state.blocked.get(k) === null)
+      .map((k) => k.split('\u0000'));
     if (unblocked.length > 0) {
       await tx`
         delete from blocked_users where (account_id, platform_user_id) in (

@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Drizzle } from '../../db/client.js';
+import { Tag } from '../../events/index.js';
 import { getConversation, listConversations } from '../../queries/conversations.queries.js';
 import { notFound } from '../errors.js';
 import {
@@ -10,16 +11,23 @@ import {
   jsonContent,
   Limit,
   Offset,
+  QueryBool,
 } from '../schemas.js';
 
 const listRoute = createRoute({
   method: 'get',
   path: '/api/v1/conversations',
   tags: ['conversations'],
-  summary: 'Conversations, newest activity first',
+  summary: 'Conversations: pinned first, then by the chosen sort; filters by status, tag, pin and text',
   request: {
     query: z.object({
       account_id: AccountIdParam.optional(),
+      status: z.enum(['active', 'archived', 'blocked']).optional(),
+      sort_by: z.enum(['last_message_time', 'unread_count', 'name']).default('last_message_time'),
+      order: z.enum(['asc', 'desc']).optional(),
+      search: z.string().min(1).max(100).optional(),
+      tag: Tag.optional(),
+      pinned: QueryBool.optional(),
       limit: Limit(50, 200),
       offset: Offset,
     }),
@@ -49,10 +57,20 @@ const getRoute = createRoute({
 export function registerConversationRoutes(app: OpenAPIHono, db: Drizzle) {
   app.openapi(listRoute, async (c) => {
     const q = c.req.valid('query');
-    return c.json(
-      await listConversations(db, { accountId: q.account_id, limit: q.limit, offset: q.offset }),
-      200,
-    );
+    const page = await listConversations(db, {
+      accountId: q.account_id,
+      status: q.status,
+      sortBy: q.sort_by,
+      // names read A to Z by default; times and counts largest first
+      order: q.order ?? (q.sort_by === 'name' ? 'asc' : 'desc'),
+      search: q.search,
+      tag: q.tag,
+      pinned: q.pinned,
+      now: Date.now(),
+      limit: q.limit,
+      offset: q.offset,
+    });
+    return c.json(page, 200);
   });
   app.openapi(getRoute, async (c) => {
     const { id } = c.req.valid('param');

@@ -1,0 +1,29 @@
+import type { Sql } from '../db/client.js';
+import type { Projector } from './projector.js';
+
+/**
+ * Resolves when the read models include stream sequence `seq` (true), or after `timeoutMs`
+ * (false). In the process that projects it listens to the projector; in any other process
+ * it polls the checkpoint, which commits with the read models.
+ */
+export type WaitForSeq = (seq: number, timeoutMs: number) => Promise<boolean>;
+
+export function createProjectionWaiter(deps: {
+  sql: Sql;
+  projector: Projector;
+  pollMs?: number;
+}): WaitForSeq {
+  const { sql, projector } = deps;
+  const pollMs = deps.pollMs ?? 10;
+  return async (seq, timeoutMs) => {
+    if (projector.status().state === 'projecting') return projector.waitFor(seq, timeoutMs);
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const [row] = await sql<{ last_seq: number }[]>`
+        select last_seq from projector_checkpoints where projector = ${projector.name}`;
+      if ((row?.last_seq ?? 0) >= seq) return true;
+      if (Date.now() >= until) return false;
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  };
+}
