@@ -115,6 +115,8 @@ try {
         recalledBy: null,
         recallSeq: null,
         version: done + 1,
+        readAt: null,
+        readSeq: null,
         search: searchVector(content),
       });
     }

@@ -200,4 +200,56 @@ describe('fold', () => {
     const unblocked = run([block('UserBlocked', 1), block('UserUnblocked', 2)]);
     expect([...unblocked.blocked.values()]).toEqual([null]);
   });
+
+  it('reads a whole conversation up to a time, including messages captured later but created before', () => {
+    const c = conversationId(ACC, 'direct', 'c1');
+    const read = (at: number, ids?: string[]): HubEvent => ({
+      event_id: `e${++n}`,
+      type: 'MessagesMarkedRead',
+      schema_version: 1,
+      account_id: ACC,
+      occurred_at: at,
+      captured_at: at,
+      payload: { conversation_id: c, read_at: at, ...(ids ? { message_ids: ids } : {}) },
+    });
+    const s = run([
+      captured('1', { at: 1000 }),
+      captured('2', { at: 3000 }),
+      captured('3', { at: 2000, dir: 'outbound', sender: ACC }),
+      read(2500),
+      captured('4', { at: 2200 }), // late capture, created before the mark: read
+      captured('5', { at: 2600 }), // after the mark: unread
+      read(2500),
+      recalled('2'), // unread and recalled: stops counting
+    ]);
+    expect(conv(s)).toMatchObject({ unreadCount: 1, readThrough: 2500 });
+    expect(msg(s, '1').readAt).toBe(2500);
+    expect(msg(s, '3').readAt).toBeNull(); // outbound is never unread
+    expect(msg(s, '4')).toMatchObject({ readAt: 2500, readSeq: 5 });
+    expect(s.outcomes).toEqual([
+      { seq: 4, updated: 1 },
+      { seq: 7, updated: 0 },
+    ]);
+  });
+
+  it('reads single messages once; a second mark updates none', () => {
+    const c = conversationId(ACC, 'direct', 'c1');
+    const read = (ids: string[]): HubEvent => ({
+      event_id: `e${++n}`,
+      type: 'MessagesMarkedRead',
+      schema_version: 1,
+      account_id: ACC,
+      occurred_at: 5000,
+      captured_at: 5000,
+      payload: { conversation_id: c, read_at: 5000, message_ids: ids },
+    });
+    const s = run([
+      captured('1'),
+      captured('2'),
+      read([messageId(ACC, '1')]),
+      read([messageId(ACC, '1'), messageId(ACC, '9')]),
+    ]);
+    expect(conv(s).unreadCount).toBe(1);
+    expect(s.outcomes.map((o) => o.updated)).toEqual([1, 0]);
+  });
 });

@@ -9,6 +9,7 @@ import { registerAdminRoutes } from './routes/admin.routes.js';
 import { registerConversationRoutes } from './routes/conversations.routes.js';
 import { type Readiness, registerHealthRoutes } from './routes/health.routes.js';
 import { registerMessageRoutes } from './routes/messages.routes.js';
+import { registerReadRoutes } from './routes/read.routes.js';
 import { registerSearchRoutes } from './routes/search.routes.js';
 
 export interface AppDeps {
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps) {
   });
   registerAdminRoutes(app, deps.db);
   registerSearchRoutes(app, deps.db);
+  registerReadRoutes(app, deps.db, deps.actions);
   if (deps.actions) registerActionRoutes(app, deps.db, deps.actions);
   registerConversationRoutes(app, deps.db);
   registerMessageRoutes(app, deps.db);

@@ -41,6 +41,9 @@ export const messages = pgTable(
     recallSeq: seq('recall_seq'),
     /** Sequence of the last event that changed this message. */
     version: seq('version').notNull(),
+    /** When it was read (the read action's `read_at`); null while unread. Only inbound messages are read. */
+    readAt: ms('read_at'),
+    readSeq: seq('read_seq'),
     /** Search lexemes of the current content (CJK bigrams, words, symbols, with positions). */
     search: tsvector('search'),
   },
@@ -96,6 +99,8 @@ export const conversations = pgTable(
     isArchived: boolean('is_archived').notNull().default(false),
     /** Muted until this time (epoch ms); null when not muted. */
     muteUntil: ms('mute_until'),
+    /** Everything inbound created at or before this time is read (the newest whole-conversation mark). */
+    readThrough: ms('read_through'),
     /** Tags in the order they were first added. */
     tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
   },
@@ -108,6 +113,12 @@ export const conversations = pgTable(
     index('conversations_account_created_idx').on(t.accountId, t.createdAt),
   ],
 );
+
+/** What an action changed, for its answer: e.g. how many messages a mark-read made read. */
+export const actionOutcomes = pgTable('action_outcomes', {
+  seq: seq('seq').primaryKey(),
+  updated: integer('updated').notNull(),
+});
 
 /** Users a monitored account's clients blocked. */
 export const blockedUsers = pgTable(

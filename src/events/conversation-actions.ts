@@ -44,3 +44,22 @@ export const ConversationUntaggedV1 = defineEvent(
 /** Blocking is per monitored account: the account's clients stop seeing the user as active. */
 export const UserBlockedV1 = defineEvent('UserBlocked', 1, z.object({ platform_user_id: PlatformId }));
 export const UserUnblockedV1 = defineEvent('UserUnblocked', 1, z.object({ platform_user_id: PlatformId }));
+
+/** A message as clients address it: the hub id (`messageId()`), `m_` and 22 characters. */
+export const MessageRef = z
+  .string()
+  .regex(/^m_[A-Za-z0-9_-]{22}$/, 'must be a message id (m_ and 22 characters)');
+
+/**
+ * Read state. With `message_ids`, those messages are read; without, every inbound message of
+ * the conversation created at or before `read_at` is read, including ones captured later.
+ */
+export const MessagesMarkedReadV1 = defineEvent(
+  'MessagesMarkedRead',
+  1,
+  z.object({
+    conversation_id: ConversationRef,
+    read_at: EpochMs,
+    message_ids: z.array(MessageRef).min(1).max(500).optional(),
+  }),
+);

@@ -7,6 +7,7 @@ import {
   ConversationUnarchivedV1,
   ConversationUnpinnedV1,
   ConversationUntaggedV1,
+  MessagesMarkedReadV1,
   UserBlockedV1,
   UserUnblockedV1,
 } from './conversation-actions.js';
@@ -38,6 +39,7 @@ export const HubEvent = z.discriminatedUnion('type', [
   ConversationUntaggedV1,
   UserBlockedV1,
   UserUnblockedV1,
+  MessagesMarkedReadV1,
 ]);
 export type HubEvent = z.infer<typeof HubEvent>;
 export type EventType = HubEvent['type'];

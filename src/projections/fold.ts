@@ -60,6 +60,8 @@ export function sequenced(seq: number, event: HubEvent): SequencedEvent {
     case 'ConversationTagged':
     case 'ConversationUntagged':
       return { seq, event, ids: { message: null, conversation: event.payload.conversation_id } };
+    case 'MessagesMarkedRead':
+      return { seq, event, ids: { message: null, conversation: event.payload.conversation_id } };
     case 'UserBlocked':
     case 'UserUnblocked':
       return { seq, event, ids: { message: null, conversation: null } };
@@ -83,6 +85,8 @@ export interface FoldState {
   /** Blocked users by `blockKey`; null once unblocked in this batch. */
   blocked: Map<string, BlockedRow | null>;
   edits: EditRow[];
+  /** What each action changed (for its answer), by sequence. */
+  outcomes: { seq: number; updated: number }[];
   dirty: {
     messages: Set<string>;
     conversations: Set<string>;
@@ -102,6 +106,7 @@ export function emptyFoldState(): FoldState {
     accounts: new Map(),
     blocked: new Map(),
     edits: [],
+    outcomes: [],
     dirty: {
       messages: new Set(),
       conversations: new Set(),
@@ -120,6 +125,8 @@ export function keysOf(batch: readonly SequencedEvent[]) {
   const userIds = new Set<string>();
   const accountIds = new Set<string>();
   const blocked: { accountId: string; platformUserId: string }[] = [];
+  /** Conversations marked read as a whole: their unread messages are loaded too. */
+  const unreadOf = new Set<string>();
   for (const { event, ids } of batch) {
     accountIds.add(event.account_id);
     if (ids.message) messageIds.add(ids.message);
@@ -128,8 +135,12 @@ export function keysOf(batch: readonly SequencedEvent[]) {
     if (event.type === 'UserBlocked' || event.type === 'UserUnblocked') {
       blocked.push({ accountId: event.account_id, platformUserId: event.payload.platform_user_id });
     }
+    if (event.type === 'MessagesMarkedRead') {
+      if (event.payload.message_ids) for (const id of event.payload.message_ids) messageIds.add(id);
+      else unreadOf.add(event.payload.conversation_id);
+    }
   }
-  return { messageIds, conversationIds, userIds, accountIds, blocked };
+  return { messageIds, conversationIds, userIds, accountIds, blocked, unreadOf };
 }
 
 export function assertNever(x: never): never {
@@ -165,6 +176,9 @@ export function foldEvent(state: FoldState, { seq, event, ids }: SequencedEvent)
     case 'UserBlocked':
     case 'UserUnblocked':
       onBlock(state, seq, event);
+      break;
+    case 'MessagesMarkedRead':
+      onMarkedRead(state, seq, event);
       break;
     default:
       assertNever(event);
@@ -221,6 +235,8 @@ function stub(
     recalledBy: null,
     recallSeq: null,
     version: seq,
+    readAt: null,
+    readSeq: null,
     search: null,
   };
 }
@@ -293,6 +309,7 @@ function onCaptured(
       pinnedAt: null,
       isArchived: false,
       muteUntil: null,
+      readThrough: null,
       tags: [],
     };
     state.conversations.set(convId, c);
@@ -302,9 +319,14 @@ function onCaptured(
   c.version = seq;
   if (p.channel === 'direct' && p.direction === 'inbound' && c.friendId === null)
     c.friendId = p.sender.platform_user_id;
+  // Captured late but created before the conversation was read up to: it is read already.
+  if (p.direction === 'inbound' && c.readThrough !== null && p.created_at <= c.readThrough) {
+    m.readAt = c.readThrough;
+    m.readSeq = seq;
+  }
   if (!m.recalled) {
     c.messageCount += 1;
-    if (p.direction === 'inbound') c.unreadCount += 1;
+    if (p.direction === 'inbound' && m.readAt === null) c.unreadCount += 1;
     if (isCaptured(m) && isAfterLast(m, c)) {
       c.lastMessageId = m.id;
       c.lastMessage = m.content;
@@ -363,7 +385,7 @@ function onRecalled(state: FoldState, seq: number, event: EventOf<'MessageRecall
   const c = state.conversations.get(m.conversationId);
   if (!c) throw new Error(`conversation ${m.conversationId} of captured message ${id} was not loaded`);
   c.messageCount -= 1;
-  if (m.direction === 'inbound') c.unreadCount -= 1;
+  if (m.direction === 'inbound' && m.readAt === null) c.unreadCount -= 1;
   if (c.lastMessageId === id) state.recomputeLast.add(c.id);
   c.version = seq;
   state.dirty.conversations.add(c.id);
@@ -415,6 +437,45 @@ function onConversationAction(state: FoldState, seq: number, event: Conversation
   }
   c.version = seq;
   state.dirty.conversations.add(c.id);
+}
+
+function markRead(state: FoldState, m: MessageRow, c: ConversationRow, readAt: number, seq: number): boolean {
+  if (m.direction !== 'inbound' || m.captureSeq === null || m.readAt !== null) return false;
+  m.readAt = readAt;
+  m.readSeq = seq;
+  m.version = seq;
+  state.dirty.messages.add(m.id);
+  if (!m.recalled) c.unreadCount -= 1;
+  return true;
+}
+
+function onMarkedRead(state: FoldState, seq: number, event: EventOf<'MessagesMarkedRead'>): void {
+  const p = event.payload;
+  const c = state.conversations.get(p.conversation_id);
+  let updated = 0;
+  if (c && c.accountId === event.account_id) {
+    if (p.message_ids) {
+      for (const id of p.message_ids) {
+        const m = state.messages.get(id);
+        if (m && m.conversationId === c.id && markRead(state, m, c, p.read_at, seq)) updated++;
+      }
+    } else {
+      if (c.readThrough === null || p.read_at > c.readThrough) c.readThrough = p.read_at;
+      for (const m of state.messages.values()) {
+        if (
+          m.conversationId === c.id &&
+          m.createdAt !== null &&
+          m.createdAt <= p.read_at &&
+          markRead(state, m, c, p.read_at, seq)
+        ) {
+          updated++;
+        }
+      }
+    }
+    c.version = seq;
+    state.dirty.conversations.add(c.id);
+  }
+  state.outcomes.push({ seq, updated });
 }
 
 function onBlock(state: FoldState, seq: number, event: EventOf<'UserBlocked' | 'UserUnblocked'>): void {

@@ -1,6 +1,14 @@
 import { rowCodec } from '../db/bulk.js';
 import type { Tx } from '../db/client.js';
-import { accounts, blockedUsers, conversations, messageEdits, messages, users } from '../db/schema.js';
+import {
+  accounts,
+  actionOutcomes,
+  blockedUsers,
+  conversations,
+  messageEdits,
+  messages,
+  users,
+} from '../db/schema.js';
 import { searchVector } from '../search/tokenizer.js';
 import { blockKey, emptyFoldState, type FoldState, foldBatch, keysOf, type SequencedEvent } from './fold.js';
 
@@ -10,6 +18,7 @@ const conversationRows = rowCodec(conversations, ['id']);
 const userRows = rowCodec(users, ['platform_user_id']);
 const accountRows = rowCodec(accounts, ['account_id']);
 const blockedRows = rowCodec(blockedUsers, ['account_id', 'platform_user_id']);
+const outcomeRows = rowCodec(actionOutcomes, ['seq']);
 
 /** A bounded map that forgets the least recently used entry first. */
 class Lru<V> {
@@ -78,6 +87,16 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       state.messages.set(m.id, m);
       if (m.conversationId) keys.conversationIds.add(m.conversationId);
     }
+    if (keys.unreadOf.size > 0) {
+      // a whole-conversation mark-read reads every unread inbound message of it
+      const unread = await tx`
+        select * from messages where conversation_id = any(${[...keys.unreadOf]}::text[])
+          and direction = 'inbound' and capture_seq is not null and read_at is null`;
+      for (const r of unread) {
+        const m = messageRows.fromDb(r);
+        if (!state.messages.has(m.id)) state.messages.set(m.id, m);
+      }
+    }
     for (const u of loadedUsers) state.users.set(u.platformUserId, u);
     for (const a of loadedAccounts) state.accounts.set(a.accountId, a);
     const missing = fromCache(cache.conversations, keys.conversationIds, state.conversations);
@@ -142,6 +161,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
 
     await messageRows.copyIn(tx, newMessages);
     await editRows.copyIn(tx, state.edits);
+    await outcomeRows.copyIn(tx, state.outcomes);
     await conversationRows.copyIn(tx, newConversations);
     await userRows.copyIn(tx, newUsers);
     await accountRows.copyIn(tx, newAccounts);

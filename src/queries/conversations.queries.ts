@@ -143,3 +143,47 @@ export async function getConversation(db: Drizzle, id: string) {
     .where(eq(conversations.id, id));
   return row ? conversationJson(row) : null;
 }
+
+/**
+ * Unread state of an account: `total_unread` leaves out muted (now), archived and blocked
+ * conversations; `conversations_unread` lists conversations with unread messages, newest
+ * activity first, each with its newest unread message.
+ */
+export async function unreadSummary(db: Drizzle, accountId: string, now: number, limit: number) {
+  const counted = sql`not ${conversations.isArchived} and not ${isBlocked}
+    and (${conversations.muteUntil} is null or ${conversations.muteUntil} <= ${now})`;
+  const [[total], rows] = await Promise.all([
+    db
+      .select({
+        n: sql<number>`coalesce(sum(${conversations.unreadCount}) filter (where ${counted}), 0)`.mapWith(
+          Number,
+        ),
+      })
+      .from(conversations)
+      .where(and(eq(conversations.accountId, accountId), sql`${conversations.unreadCount} > 0`)),
+    db.execute<{
+      conversation_id: string;
+      unread_count: number;
+      last_unread_message: string | null;
+      last_unread_time: number | null;
+    }>(sql`
+      select c.id as conversation_id, c.unread_count, lu.content as last_unread_message, lu.created_at as last_unread_time
+      from ${conversations} c
+      left join lateral (
+        select m.content, m.created_at from messages m
+        where m.conversation_id = c.id and m.capture_seq is not null and m.direction = 'inbound'
+          and m.read_at is null and not m.recalled
+        order by m.created_at desc, m.capture_seq desc limit 1) lu on true
+      where c.account_id = ${accountId} and c.unread_count > 0
+      order by c.last_message_time desc nulls last, c.last_message_seq desc
+      limit ${limit}`),
+  ]);
+  return {
+    total_unread: total?.n ?? 0,
+    conversations_unread: [...rows].map((r) => ({
+      ...r,
+      unread_count: Number(r.unread_count),
+      last_unread_time: r.last_unread_time === null ? null : Number(r.last_unread_time),
+    })),
+  };
+}
