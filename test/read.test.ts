@@ -216,4 +216,51 @@ describe('read state', () => {
     for (const r of rows) expect([r.id, r.unread_count]).toEqual([r.id, r.actual]);
     expect(rows.every((r) => r.unread_count >= 0)).toBe(true);
   });
+
+  it("a friend's new name reaches all their conversations, and the list searches names and last messages", async () => {
+    const named = (
+      pmid: string,
+      account: string,
+      convKey: string,
+      name: string,
+      capturedAt: number,
+    ): HubEvent => ({
+      event_id: `named-${pmid}`,
+      type: 'MessageCaptured',
+      schema_version: 1,
+      account_id: account,
+      occurred_at: capturedAt,
+      captured_at: capturedAt,
+      payload: {
+        platform_message_id: pmid,
+        channel: 'direct',
+        conversation_id: convKey,
+        direction: 'inbound',
+        sender: { platform_user_id: 'fan_rename', name },
+        content: `我是${name}，想问一下退款进度`,
+        message_type: 'text',
+        created_at: capturedAt,
+      },
+    });
+    await publish([named('n1', A, 'cr1', '旧名字', 100), named('n2', 'dy_other', 'cr2', '旧名字', 200)]);
+    await publish([named('n3', A, 'cr3', '新名字', 300)]);
+    const names = await db.sql<{ friend_name: string }[]>`
+      select friend_name from conversations where friend_id = 'fan_rename' order by id`;
+    expect(names.map((r) => r.friend_name)).toEqual(['新名字', '新名字', '新名字']);
+    const byName = (
+      await call('GET', `/api/v1/conversations?account_id=${A}&search=${encodeURIComponent('名字')}`)
+    ).body;
+    expect(byName.conversations.map((c: any) => c.platform_conversation_id).sort()).toEqual(['cr1', 'cr3']);
+    const byText = (
+      await call('GET', `/api/v1/conversations?account_id=${A}&search=${encodeURIComponent('退款进度')}`)
+    ).body;
+    expect(byText.total).toBe(2);
+    // the old name is no longer the friend's, but cr1's last message still says it
+    const old = (
+      await call('GET', `/api/v1/conversations?account_id=${A}&search=${encodeURIComponent('旧名字')}`)
+    ).body;
+    expect(old.conversations.map((c: any) => [c.platform_conversation_id, c.friend_name])).toEqual([
+      ['cr1', '新名字'],
+    ]);
+  });
 });

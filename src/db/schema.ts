@@ -83,6 +83,8 @@ export const conversations = pgTable(
     channel: text('channel').notNull(),
     /** For DMs, the other party: the sender of the first inbound message. */
     friendId: text('friend_id'),
+    /** The friend's newest name, kept here so that the list sorts and searches by it. */
+    friendName: text('friend_name'),
     lastMessageId: text('last_message_id'),
     lastMessage: text('last_message'),
     lastMessageTime: ms('last_message_time'),
@@ -103,14 +105,30 @@ export const conversations = pgTable(
     readThrough: ms('read_through'),
     /** Tags in the order they were first added. */
     tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    /** Search lexemes of the friend's name and the last message (see `src/search/tokenizer.ts`). */
+    search: tsvector('search'),
   },
   (t) => [
+    // One index per list order, so a page is an index range scan whatever the account's size.
     index('conversations_account_last_idx').on(
       t.accountId,
-      t.lastMessageTime.desc(),
+      t.lastMessageTime.desc().nullsLast(),
       t.lastMessageSeq.desc(),
     ),
+    index('conversations_account_unread_idx').on(
+      t.accountId,
+      t.unreadCount.desc(),
+      t.lastMessageTime.desc().nullsLast(),
+      t.lastMessageSeq.desc(),
+    ),
+    index('conversations_account_name_idx').on(t.accountId, sql`${t.friendName} collate "zh-x-icu"`, t.id),
     index('conversations_account_created_idx').on(t.accountId, t.createdAt),
+    index('conversations_friend_idx').on(t.friendId),
+    index('conversations_search_idx').using('gin', t.search),
+    // unread totals read only conversations with unread messages
+    index('conversations_account_unread_total_idx')
+      .on(t.accountId, t.unreadCount, t.muteUntil, t.isArchived, t.friendId)
+      .where(sql`${t.unreadCount} > 0`),
   ],
 );
 

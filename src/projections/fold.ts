@@ -296,6 +296,7 @@ function onCaptured(
       platformConversationId: p.conversation_id,
       channel: p.channel,
       friendId: null,
+      friendName: null,
       lastMessageId: null,
       lastMessage: null,
       lastMessageTime: null,
@@ -311,14 +312,17 @@ function onCaptured(
       muteUntil: null,
       readThrough: null,
       tags: [],
+      search: null,
     };
     state.conversations.set(convId, c);
     account.conversationCount += 1;
   }
   c.createdAt = Math.min(c.createdAt, p.created_at);
   c.version = seq;
-  if (p.channel === 'direct' && p.direction === 'inbound' && c.friendId === null)
+  if (p.channel === 'direct' && p.direction === 'inbound' && c.friendId === null) {
     c.friendId = p.sender.platform_user_id;
+    c.friendName = state.users.get(c.friendId)?.name ?? null;
+  }
   // Captured late but created before the conversation was read up to: it is read already.
   if (p.direction === 'inbound' && c.readThrough !== null && p.created_at <= c.readThrough) {
     m.readAt = c.readThrough;

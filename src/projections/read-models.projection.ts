@@ -37,6 +37,9 @@ class Lru<V> {
     this.map.set(key, v);
     if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
   }
+  delete(key: string): void {
+    this.map.delete(key);
+  }
   clear(): void {
     this.map.clear();
   }
@@ -98,6 +101,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       }
     }
     for (const u of loadedUsers) state.users.set(u.platformUserId, u);
+    const namesBefore = new Map([...state.users.values()].map((u) => [u.platformUserId, u.name]));
     for (const a of loadedAccounts) state.accounts.set(a.accountId, a);
     const missing = fromCache(cache.conversations, keys.conversationIds, state.conversations);
     for (const c of await conversationRows.load(tx, 'id', missing)) state.conversations.set(c.id, c);
@@ -116,7 +120,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       users: new Set(state.users.keys()),
       accounts: new Set(state.accounts.keys()),
     };
-    return { state, existing };
+    return { state, existing, namesBefore };
   }
 
   return {
@@ -137,11 +141,17 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
   };
 
   async function write(tx: Tx, batch: readonly SequencedEvent[]): Promise<() => void> {
-    const { state, existing } = await load(tx, batch);
+    const { state, existing, namesBefore } = await load(tx, batch);
     foldBatch(state, batch);
+    await renameFriends(tx, state, existing, namesBefore);
+    if (state.recomputeLast.size > 0) await recomputeLastMessages(tx, state);
     for (const id of state.dirty.messages) {
       const m = state.messages.get(id)!;
       m.search = m.content === null ? null : searchVector(m.content);
+    }
+    for (const id of state.dirty.conversations) {
+      const c = state.conversations.get(id)!;
+      c.search = searchVector(`${c.friendName ?? ''}\n${c.lastMessage ?? ''}`);
     }
 
     const split = <R>(map: Map<string, R>, dirty: Set<string>, known: Set<string>) => {
@@ -184,10 +194,6 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
         delete from blocked_users where (account_id, platform_user_id) in (
           select * from unnest(${unblocked.map((u) => u[0]!)}::text[], ${unblocked.map((u) => u[1]!)}::text[]))`;
     }
-    if (state.recomputeLast.size > 0) {
-      const recomputed = await recomputeLastMessage(tx, [...state.recomputeLast]);
-      for (const c of recomputed) state.conversations.set(c.id, c);
-    }
     return () => {
       for (const id of state.dirty.conversations) cache.conversations.set(id, state.conversations.get(id)!);
       for (const id of state.dirty.users) cache.users.set(id, state.users.get(id)!);
@@ -197,19 +203,80 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
 }
 export type ReadModelsProjection = ReturnType<typeof createReadModelsProjection>;
 
-/** After the last message of a conversation is recalled, the newest visible one takes its place. */
-async function recomputeLastMessage(tx: Tx, conversationIds: string[]) {
+/**
+ * A friend's new name reaches every conversation with them, in this account or another: the
+ * conversations not already in the batch are read and updated like any other.
+ */
+async function renameFriends(
+  tx: Tx,
+  state: FoldState,
+  existing: { conversations: Set<string> },
+  namesBefore: Map<string, string | null>,
+) {
+  const renamed = new Map(
+    [...state.dirty.users]
+      .map((id) => state.users.get(id)!)
+      .filter((u) => u.name !== namesBefore.get(u.platformUserId))
+      .map((u) => [u.platformUserId, u]),
+  );
+  if (renamed.size === 0) return;
   const rows = await tx`
-    update conversations c set
-      last_message_id = l.id, last_message = l.content,
-      last_message_time = l.created_at, last_message_seq = l.capture_seq
-    from (select cid, m.id, m.content, m.created_at, m.capture_seq
-          from unnest(${conversationIds}::text[]) as cid
-          left join lateral (
-            select id, content, created_at, capture_seq from messages
-            where conversation_id = cid and capture_seq is not null and not recalled
-            order by created_at desc, capture_seq desc limit 1) m on true) l
-    where c.id = l.cid
-    returning c.*`;
-  return rows.map((r) => conversationRows.fromDb(r));
+    select * from conversations where friend_id = any(${[...renamed.keys()]}::text[])
+      and id <> all(${[...state.conversations.keys()]}::text[])`;
+  for (const r of rows) {
+    const c = conversationRows.fromDb(r);
+    state.conversations.set(c.id, c);
+    existing.conversations.add(c.id);
+  }
+  for (const c of state.conversations.values()) {
+    const u = c.friendId === null ? undefined : renamed.get(c.friendId);
+    if (u && c.friendName !== u.name) {
+      c.friendName = u.name;
+      c.version = Math.max(c.version, u.profileSeq);
+      state.dirty.conversations.add(c.id);
+    }
+  }
+}
+
+/**
+ * After the last message of a conversation is recalled, the newest visible one takes its
+ * place: the newest in the database among messages the batch did not touch, or one the
+ * batch holds, whichever is newer.
+ */
+async function recomputeLastMessages(tx: Tx, state: FoldState) {
+  const ids = [...state.recomputeLast];
+  const rows = await tx<
+    { id: string; conversation_id: string; content: string | null; created_at: number; capture_seq: number }[]
+  >`
+    select distinct on (conversation_id) id, conversation_id, content, created_at, capture_seq from messages
+    where conversation_id = any(${ids}::text[]) and capture_seq is not null and not recalled
+      and id <> all(${[...state.messages.keys()]}::text[])
+    order by conversation_id, created_at desc, capture_seq desc`;
+  type Last = { id: string; content: string | null; createdAt: number; seq: number };
+  const best = new Map<string, Last>();
+  const offer = (conv: string, l: Last) => {
+    const b = best.get(conv);
+    if (!b || l.createdAt > b.createdAt || (l.createdAt === b.createdAt && l.seq > b.seq)) best.set(conv, l);
+  };
+  for (const r of rows)
+    offer(r.conversation_id, { id: r.id, content: r.content, createdAt: r.created_at, seq: r.capture_seq });
+  for (const m of state.messages.values()) {
+    if (
+      m.conversationId &&
+      state.recomputeLast.has(m.conversationId) &&
+      m.captureSeq !== null &&
+      !m.recalled
+    ) {
+      offer(m.conversationId, { id: m.id, content: m.content, createdAt: m.createdAt!, seq: m.captureSeq });
+    }
+  }
+  for (const id of ids) {
+    const c = state.conversations.get(id)!;
+    const l = best.get(id);
+    c.lastMessageId = l?.id ?? null;
+    c.lastMessage = l?.content ?? null;
+    c.lastMessageTime = l?.createdAt ?? null;
+    c.lastMessageSeq = l?.seq ?? null;
+    state.dirty.conversations.add(id);
+  }
 }

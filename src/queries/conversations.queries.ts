@@ -2,6 +2,7 @@ import { and, asc, count, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { Drizzle } from '../db/client.js';
 import { blockedUsers, conversations, users } from '../db/schema.js';
 import type { Channel } from '../events/index.js';
+import { buildTsQuery } from '../search/query.js';
 import { normalize } from '../search/tokenizer.js';
 
 /** The friend of the conversation is blocked by its account. */
@@ -14,7 +15,7 @@ export const conversationColumns = {
   platform_conversation_id: conversations.platformConversationId,
   channel: conversations.channel,
   friend_id: conversations.friendId,
-  friend_name: users.name,
+  friend_name: conversations.friendName,
   friend_avatar: users.avatar,
   last_message_id: conversations.lastMessageId,
   last_message: conversations.lastMessage,
@@ -52,62 +53,93 @@ export interface ConversationFilter {
 }
 
 /**
- * Pinned conversations first (most recently pinned first), then by the chosen sort; names
- * sort in Chinese order (pinyin, ICU collation `zh-x-icu`).
+ * Blocked friends. With an account, an uncorrelated set (hashed once per query) rather than a
+ * look-up per row.
+ */
+function blockedCondition(accountId: string | undefined): SQL {
+  return accountId
+    ? sql`${conversations.friendId} in (select platform_user_id from ${blockedUsers} where account_id = ${accountId})`
+    : isBlocked;
+}
+
+/**
+ * Pinned conversations first (most recently pinned first), then the rest by the chosen sort.
+ * The two parts are read separately so that each page of the rest is a range scan of the
+ * index for that order; names sort in Chinese order (pinyin, ICU collation `zh-x-icu`).
  */
 export async function listConversations(db: Drizzle, f: ConversationFilter) {
+  const blocked = blockedCondition(f.accountId);
   const where: SQL[] = [];
   if (f.accountId) where.push(eq(conversations.accountId, f.accountId));
-  if (f.status === 'active') where.push(sql`not ${conversations.isArchived} and not ${isBlocked}`);
-  if (f.status === 'archived') where.push(sql`${conversations.isArchived} and not ${isBlocked}`);
-  if (f.status === 'blocked') where.push(isBlocked);
+  if (f.status === 'active') where.push(sql`not ${conversations.isArchived} and not (${blocked})`);
+  if (f.status === 'archived') where.push(sql`${conversations.isArchived} and not (${blocked})`);
+  if (f.status === 'blocked') where.push(blocked);
   if (f.tag) where.push(sql`${f.tag} = any(${conversations.tags})`);
-  if (f.pinned !== undefined) where.push(eq(conversations.isPinned, f.pinned));
   if (f.search) {
-    const q = normalize(f.search);
-    where.push(sql`(strpos(lower(normalize(coalesce(${users.name}, ''), NFKC)), ${q}) > 0
-      or strpos(lower(normalize(coalesce(${conversations.lastMessage}, ''), NFKC)), ${q}) > 0)`);
+    // the same contract as message search: a Chinese query matches as a substring
+    const q = buildTsQuery(f.search);
+    where.push(q === null ? sql`false` : sql`${conversations.search} @@ ${q}::tsquery`);
   }
-  const dir = f.order === 'asc' ? asc : desc;
-  const nulls = f.order === 'asc' ? sql`nulls first` : sql`nulls last`;
+  const asc_ = f.order === 'asc';
+  // Written to match the indexes on conversations exactly (direction and nulls).
   const sort =
     f.sortBy === 'unread_count'
-      ? [dir(conversations.unreadCount), sql`${conversations.lastMessageTime} desc nulls last`]
+      ? asc_
+        ? sql`${conversations.unreadCount} asc nulls first, ${conversations.lastMessageTime} asc nulls first, ${conversations.lastMessageSeq} asc nulls first`
+        : sql`${conversations.unreadCount} desc nulls last, ${conversations.lastMessageTime} desc nulls last, ${conversations.lastMessageSeq} desc nulls last`
       : f.sortBy === 'name'
-        ? [sql`${users.name} collate "zh-x-icu" ${f.order === 'desc' ? sql`desc` : sql`asc`} nulls last`]
-        : [sql`${conversations.lastMessageTime} ${f.order === 'asc' ? sql`asc` : sql`desc`} ${nulls}`];
-  const counted = sql`not ${conversations.isArchived} and not ${isBlocked}
-    and (${conversations.muteUntil} is null or ${conversations.muteUntil} <= ${f.now})`;
-  const [rows, [totals]] = await Promise.all([
+        ? asc_
+          ? sql`${conversations.friendName} collate "zh-x-icu" asc nulls last, ${conversations.id} asc`
+          : sql`${conversations.friendName} collate "zh-x-icu" desc nulls first, ${conversations.id} desc`
+        : asc_
+          ? sql`${conversations.lastMessageTime} asc nulls first, ${conversations.lastMessageSeq} asc nulls first`
+          : sql`${conversations.lastMessageTime} desc nulls last, ${conversations.lastMessageSeq} desc nulls last`;
+
+  const page = (extra: SQL, order: SQL, limit: number, offset: number) =>
     db
       .select(conversationColumns)
       .from(conversations)
       .leftJoin(users, eq(users.platformUserId, conversations.friendId))
-      .where(and(...where))
-      .orderBy(
-        desc(conversations.isPinned),
-        sql`${conversations.pinnedAt} desc nulls last`,
-        ...sort,
-        asc(conversations.id),
-      )
-      .limit(f.limit)
-      .offset(f.offset),
+      .where(and(...where, extra))
+      .orderBy(order)
+      .limit(Math.max(0, limit))
+      .offset(offset);
+
+  const counted = sql`not ${conversations.isArchived} and not (${blocked})
+    and (${conversations.muteUntil} is null or ${conversations.muteUntil} <= ${f.now})`;
+  const totalsQuery = Promise.all([
+    db
+      .select({ n: count() })
+      .from(conversations)
+      .where(and(...where)),
     db
       .select({
-        total: count(),
-        unread: sql<number>`coalesce(sum(${conversations.unreadCount}) filter (where ${counted}), 0)`.mapWith(
+        n: sql<number>`coalesce(sum(${conversations.unreadCount}) filter (where ${counted}), 0)`.mapWith(
           Number,
         ),
       })
       .from(conversations)
-      .leftJoin(users, eq(users.platformUserId, conversations.friendId))
-      .where(and(...where)),
+      .where(and(...where, sql`${conversations.unreadCount} > 0`)),
   ]);
-  return {
-    conversations: rows.map(conversationJson),
-    total: totals?.total ?? 0,
-    unread_total: totals?.unread ?? 0,
-  };
+
+  let rows: Awaited<ReturnType<typeof page>>;
+  const byPin = sql`${conversations.pinnedAt} desc nulls last, ${conversations.id}`;
+  if (f.pinned === true) rows = await page(sql`${conversations.isPinned}`, byPin, f.limit, f.offset);
+  else if (f.pinned === false) rows = await page(sql`not ${conversations.isPinned}`, sort, f.limit, f.offset);
+  else {
+    // Pinned ones are few: read them all, then fill the page from the rest.
+    const pinned = await page(sql`${conversations.isPinned}`, byPin, 1000, 0);
+    const shown = pinned.slice(f.offset, f.offset + f.limit);
+    const rest = await page(
+      sql`not ${conversations.isPinned}`,
+      sort,
+      f.limit - shown.length,
+      Math.max(0, f.offset - pinned.length),
+    );
+    rows = [...shown, ...rest];
+  }
+  const [[total], [unread]] = await totalsQuery;
+  return { conversations: rows.map(conversationJson), total: total?.n ?? 0, unread_total: unread?.n ?? 0 };
 }
 
 /** Tags in use on an account's conversations, most used first. */
@@ -150,7 +182,7 @@ export async function getConversation(db: Drizzle, id: string) {
  * activity first, each with its newest unread message.
  */
 export async function unreadSummary(db: Drizzle, accountId: string, now: number, limit: number) {
-  const counted = sql`not ${conversations.isArchived} and not ${isBlocked}
+  const counted = sql`not ${conversations.isArchived} and not (${blockedCondition(accountId)})
     and (${conversations.muteUntil} is null or ${conversations.muteUntil} <= ${now})`;
   const [[total], rows] = await Promise.all([
     db
