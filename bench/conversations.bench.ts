@@ -11,6 +11,7 @@ import { rowCodec } from '../src/db/bulk.js';
 import { conversations, messages, users } from '../src/db/schema.js';
 import { conversationId, messageId } from '../src/events/index.js';
 import { listConversations, unreadSummary } from '../src/queries/conversations.queries.js';
+import { buildTsQuery } from '../src/search/query.js';
 import { searchVector } from '../src/search/tokenizer.js';
 import { DM_LINES, NICKNAMES } from '../src/worker/corpus.js';
 import { createRandom } from '../src/worker/simulate.js';
@@ -188,14 +189,15 @@ try {
           offset: 0,
         }),
       bare: () =>
-        db.sql`select * from conversations where account_id = ${A} order by unread_count desc limit 50`,
+        db.sql`select * from conversations where account_id = ${A}
+          order by unread_count desc nulls last, last_message_time desc nulls last, last_message_seq desc nulls last limit 50`,
     },
     {
       name: 'list by name',
       api: () =>
         listConversations(db.db, { accountId: A, sortBy: 'name', order: 'asc', now, limit: 50, offset: 0 }),
-      bare: () => db.sql`select c.* from conversations c join users u on u.platform_user_id = c.friend_id
-        where c.account_id = ${A} order by u.name collate "zh-x-icu" limit 50`,
+      bare: () => db.sql`select * from conversations where account_id = ${A}
+        order by friend_name collate "zh-x-icu" asc nulls last, id limit 50`,
     },
     {
       name: 'list, search a name',
@@ -208,14 +210,15 @@ try {
           limit: 50,
           offset: 0,
         }),
-      bare: () => db.sql`select c.* from conversations c join users u on u.platform_user_id = c.friend_id
-        where c.account_id = ${A} and strpos(u.name, ${rnd.pick(names).slice(0, 2)}) > 0 order by c.last_message_time desc limit 50`,
+      bare: () => db.sql`select * from conversations where account_id = ${A}
+        and search @@ ${buildTsQuery(rnd.pick(names).slice(0, 2))}::tsquery
+        order by last_message_time desc nulls last limit 50`,
     },
     {
       name: 'unread summary',
       api: () => unreadSummary(db.db, A, now, 100),
       bare: () => db.sql`select id, unread_count from conversations where account_id = ${A} and unread_count > 0
-        order by last_message_time desc limit 100`,
+        order by last_message_time desc nulls last limit 100`,
     },
   ];
   for (const c of cases) {

@@ -124,6 +124,9 @@ export const conversations = pgTable(
     index('conversations_account_name_idx').on(t.accountId, sql`${t.friendName} collate "zh-x-icu"`, t.id),
     index('conversations_account_created_idx').on(t.accountId, t.createdAt),
     index('conversations_friend_idx').on(t.friendId),
+    index('conversations_account_pinned_idx')
+      .on(t.accountId, t.pinnedAt.desc().nullsLast(), t.id)
+      .where(sql`${t.isPinned}`),
     index('conversations_search_idx').using('gin', t.search),
     // unread totals read only conversations with unread messages
     index('conversations_account_unread_total_idx')

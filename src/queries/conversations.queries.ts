@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { Drizzle } from '../db/client.js';
-import { blockedUsers, conversations, users } from '../db/schema.js';
+import { accounts, blockedUsers, conversations, users } from '../db/schema.js';
 import type { Channel } from '../events/index.js';
 import { buildTsQuery } from '../search/query.js';
 import { normalize } from '../search/tokenizer.js';
@@ -107,11 +107,18 @@ export async function listConversations(db: Drizzle, f: ConversationFilter) {
 
   const counted = sql`not ${conversations.isArchived} and not (${blocked})
     and (${conversations.muteUntil} is null or ${conversations.muteUntil} <= ${f.now})`;
+  const unfiltered = f.accountId !== undefined && !f.status && !f.tag && !f.search && f.pinned === undefined;
   const totalsQuery = Promise.all([
-    db
-      .select({ n: count() })
-      .from(conversations)
-      .where(and(...where)),
+    unfiltered
+      ? // every conversation of the account: the projection keeps that count
+        db
+          .select({ n: accounts.conversationCount })
+          .from(accounts)
+          .where(eq(accounts.accountId, f.accountId!))
+      : db
+          .select({ n: count() })
+          .from(conversations)
+          .where(and(...where)),
     db
       .select({
         n: sql<number>`coalesce(sum(${conversations.unreadCount}) filter (where ${counted}), 0)`.mapWith(

@@ -1,0 +1,1 @@
+CREATE INDEX "conversations_account_pinned_idx" ON "conversations" USING btree ("account_id","pinned_at" DESC NULLS LAST,"id") WHERE "conversations"."is_pinned";
