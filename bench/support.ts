@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createDb, type Db } from '../src/db/client.js';
 import { ensureDatabase, runMigrations } from '../src/db/migrate.js';
 
+export { copyValue } from '../src/db/bulk.js';
+
 /** The Postgres server and NATS the benchmarks use (same defaults as the tests). */
 export const PG_URL =
   process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -40,13 +42,6 @@ export const fmt = (n: number, digits = 0) =>
 export function progress(label: string, done: number, total: number) {
   process.stderr.write(`\r  ${label}: ${fmt(done)}/${fmt(total)} (${((done / total) * 100).toFixed(0)}%)   `);
   if (done >= total) process.stderr.write('\n');
-}
-
-/** COPY text-format escaping of one value. */
-export function copyValue(v: unknown): string {
-  if (v === null || v === undefined) return '\\N';
-  if (typeof v === 'boolean') return v ? 't' : 'f';
-  return String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
 /** The next `n` values of an iterator (fewer at its end). */

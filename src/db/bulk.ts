@@ -1,5 +1,5 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
 import { getTableColumns, getTableName, type Table } from 'drizzle-orm';
 import type { Tx } from './client.js';
 
@@ -11,7 +11,7 @@ function arrayLiteral(values: readonly unknown[]): string {
 }
 
 /** COPY text-format form of one value. */
-function copyValue(v: unknown): string {
+export function copyValue(v: unknown): string {
   if (v === null || v === undefined) return '\\N';
   if (typeof v === 'boolean') return v ? 't' : 'f';
   if (typeof v === 'number') return String(v);
@@ -48,6 +48,16 @@ export function rowCodec<T extends Table>(table: T, keyColumns: readonly string[
     return out as Row;
   }
   const json = (rows: readonly Row[]) => JSON.stringify(rows.map(toDb));
+  function* lines(rows: readonly Row[]): Generator<string> {
+    for (let i = 0; i < rows.length; i += 500) {
+      let chunk = '';
+      for (const row of rows.slice(i, i + 500)) {
+        const r = row as Record<string, unknown>;
+        chunk += `${keys.map((k) => copyValue(r[k])).join('\t')}\n`;
+      }
+      yield chunk;
+    }
+  }
 
   return {
     name,
@@ -64,17 +74,7 @@ export function rowCodec<T extends Table>(table: T, keyColumns: readonly string[
     async copyIn(tx: Tx, rows: readonly Row[]): Promise<void> {
       if (rows.length === 0) return;
       const sink = await tx.unsafe(`copy "${name}" (${columnList}) from stdin`).writable();
-      async function* lines() {
-        for (let i = 0; i < rows.length; i += 500) {
-          let chunk = '';
-          for (const row of rows.slice(i, i + 500)) {
-            const r = row as Record<string, unknown>;
-            chunk += `${keys.map((k) => copyValue(r[k])).join('\t')}\n`;
-          }
-          yield chunk;
-        }
-      }
-      await pipeline(Readable.from(lines()), sink);
+      await writeCopy(sink, lines(rows), name, tx);
     },
     /** Replaces existing rows, matched by key, in one statement. */
     async update(tx: Tx, rows: readonly Row[]): Promise<void> {
@@ -103,4 +103,42 @@ export function rowCodec<T extends Table>(table: T, keyColumns: readonly string[
       );
     },
   };
+}
+
+/**
+ * Streams COPY data and waits for the server's verdict. postgres-js never finishes a COPY
+ * stream that the server rejects (a duplicate key, say): the stream would wait forever. So
+ * once the data is sent, a `select 1` on the same transaction stands as a barrier: it fails
+ * at once if the COPY failed (the transaction is aborted), and otherwise answers after it.
+ */
+async function writeCopy(sink: Writable, chunks: Iterable<string>, table: string, tx: Tx): Promise<void> {
+  let markSent!: () => void;
+  const sent = new Promise<void>((resolve) => {
+    markSent = resolve;
+  });
+  const internal = sink as Writable & { _final: (cb: (e?: Error | null) => void) => void };
+  const final = internal._final;
+  internal._final = function (this: Writable, cb) {
+    final.call(this, cb);
+    markSent();
+  };
+  // An error the server sends while data is still flowing destroys the stream instead.
+  const failed = new Promise<never>((_, reject) => sink.once('error', reject));
+  const finished = once(sink, 'finish');
+  failed.catch(() => {});
+  finished.catch(() => {});
+  const orFail = <T>(p: Promise<T>) => Promise.race([p, failed]);
+  try {
+    for (const chunk of chunks) {
+      if (sink.destroyed) break;
+      if (!sink.write(chunk)) await orFail(once(sink, 'drain'));
+    }
+    if (!sink.destroyed) sink.end();
+    await orFail(sent);
+    await Promise.race([finished, tx`select 1`.then(() => finished)]);
+  } catch (e) {
+    throw new Error(`COPY into ${table} failed and aborted the transaction: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
 }

@@ -236,7 +236,9 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
       bytes = 0;
       await inflight;
       inflight = commit(decoded);
-      inflight.catch(() => {}); // observed by the next flush or at the end
+      // A failed commit stops the consumer at once, so the loop ends and rethrows it: with no
+      // further messages nothing else would ever await it.
+      inflight.catch(() => messages.stop());
     };
     try {
       let next: Promise<IteratorResult<JsMsg>> | null = null;
