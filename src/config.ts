@@ -22,7 +22,7 @@ export const EnvSchema = z.object({
     .default('imhub.events'),
   STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   DEDUP_WINDOW_MS: Positive.default(10 * 60 * 1000),
-  PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(10_000),
+  PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(25_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: Positive.default(10_000),
 });

@@ -263,4 +263,12 @@ describe('read state', () => {
       ['cr1', '新名字'],
     ]);
   });
+
+  it('a new inbound message un-archives nothing but counts as unread', async () => {
+    await call('PATCH', `/api/v1/conversations/${conv('cc')}`, { is_archived: true });
+    const before = (await call('GET', `/api/v1/conversations/${conv('cc')}`)).body;
+    await publish([capture('c9', 'cc', 50_000)]);
+    const after = (await call('GET', `/api/v1/conversations/${conv('cc')}`)).body;
+    expect([after.is_archived, after.unread_count]).toEqual([true, before.unread_count + 1]);
+  });
 });

@@ -92,8 +92,8 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 export function createProjector(deps: ProjectorDeps, options: ProjectorOptions = {}) {
   const { sql, js, stream, subjects, log } = deps;
   const name = options.name ?? `read-models:${stream}`;
-  const batchSize = options.batchSize ?? 10_000;
-  const maxBatchBytes = options.maxBatchBytes ?? 16 * 1024 * 1024;
+  const batchSize = options.batchSize ?? 25_000;
+  const maxBatchBytes = options.maxBatchBytes ?? 32 * 1024 * 1024;
   const lingerMs = options.lingerMs ?? 5;
   const lockRetryMs = options.lockRetryMs ?? 1000;
   const durableCommit = options.durableCommit ?? false;
@@ -213,7 +213,8 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
         ? { deliver_policy: DeliverPolicy.All }
         : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: status.checkpoint + 1 },
     );
-    const messages = await consumer.consume({ max_messages: batchSize * 2 });
+    // Pull in bounded rounds: a very large pull request stalls the ordered consumer.
+    const messages = await consumer.consume({ max_messages: Math.min(batchSize * 2, 10_000) });
     let lockLost: Error | null = null;
     const lockCheck = setInterval(() => {
       lock`select 1`.catch((e: Error) => {

@@ -222,7 +222,7 @@ async function renameFriends(
   if (renamed.size === 0) return;
   const rows = await tx`
     select * from conversations where friend_id = any(${[...renamed.keys()]}::text[])
-      and id <> all(${[...state.conversations.keys()]}::text[])`;
+      and id not in (select unnest(${[...state.conversations.keys()]}::text[]))`;
   for (const r of rows) {
     const c = conversationRows.fromDb(r);
     state.conversations.set(c.id, c);
@@ -250,7 +250,7 @@ async function recomputeLastMessages(tx: Tx, state: FoldState) {
   >`
     select distinct on (conversation_id) id, conversation_id, content, created_at, capture_seq from messages
     where conversation_id = any(${ids}::text[]) and capture_seq is not null and not recalled
-      and id <> all(${[...state.messages.keys()]}::text[])
+      and id not in (select unnest(${[...state.messages.keys()]}::text[]))
     order by conversation_id, created_at desc, capture_seq desc`;
   type Last = { id: string; content: string | null; createdAt: number; seq: number };
   const best = new Map<string, Last>();
