@@ -196,7 +196,8 @@ describe('read state', () => {
       for (let i = 0; i < 30; i++) {
         const k = rnd.pick(convs);
         if (rnd.chance(0.6)) {
-          await log.publisher.publish(capture(`w${w}-${i}`, k, (t += 7) - rnd.int(200)));
+          t += 7;
+          await log.publisher.publish(capture(`w${w}-${i}`, k, t - rnd.int(200)));
         } else if (await call('GET', `/api/v1/conversations/${conv(k)}`).then((r) => r.status === 200)) {
           const body = rnd.chance(0.5)
             ? { conversation_id: conv(k), read_at: t - rnd.int(300) }

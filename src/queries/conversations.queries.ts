@@ -3,7 +3,6 @@ import type { Drizzle } from '../db/client.js';
 import { accounts, blockedUsers, conversations, users } from '../db/schema.js';
 import type { Channel } from '../events/index.js';
 import { buildTsQuery } from '../search/query.js';
-import { normalize } from '../search/tokenizer.js';
 
 /** The friend of the conversation is blocked by its account. */
 const isBlocked = sql<boolean>`exists (select 1 from ${blockedUsers} b
