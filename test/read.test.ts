@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/api/create-app.js';
 import { createActions } from '../src/commands/actions.js';
+import { checksumReadModels } from '../src/db/checksum.js';
 import { conversationId, type HubEvent, messageId } from '../src/events/index.js';
 import { silentLogger } from '../src/logger.js';
 import { createProjector, type Projector } from '../src/projections/projector.js';
@@ -271,5 +272,26 @@ describe('read state', () => {
     await publish([capture('c9', 'cc', 50_000)]);
     const after = (await call('GET', `/api/v1/conversations/${conv('cc')}`)).body;
     expect([after.is_archived, after.unread_count]).toEqual([true, before.unread_count + 1]);
+  });
+
+  it('replaying the log rebuilds the same read state, counts and names', async () => {
+    const last = (await log.jsm.streams.info(log.stream)).state.last_seq;
+    await projectedTo(db, projector.name, last);
+    const fresh = await createTestDatabase('read_rebuild');
+    try {
+      const p = createProjector({
+        sql: fresh.sql,
+        js: log.js,
+        stream: log.stream,
+        subjects: log.subjects,
+        log: silentLogger(),
+      });
+      p.start();
+      await projectedTo(fresh, p.name, last);
+      await p.stop();
+      expect(await checksumReadModels(fresh.sql)).toEqual(await checksumReadModels(db.sql));
+    } finally {
+      await fresh.drop();
+    }
   });
 });
