@@ -1,13 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/api/create-app.js';
 import { createActions } from '../src/commands/actions.js';
-import { checksumReadModels } from '../src/db/checksum.js';
 import { conversationId } from '../src/events/index.js';
 import { silentLogger } from '../src/logger.js';
 import { createProjector, type Projector } from '../src/projections/projector.js';
 import { createProjectionWaiter } from '../src/projections/wait.js';
 import { simulateEvents } from '../src/worker/simulate.js';
-import { createTestDatabase, createTestLog, projectedTo, type TestLog } from './support/env.js';
+import {
+  createTestDatabase,
+  createTestLog,
+  projectedTo,
+  rebuildChecksums,
+  type TestLog,
+} from './support/env.js';
 
 // Client actions become events on the log, are projected, and answer from the read model.
 
@@ -204,23 +209,7 @@ describe('conversation actions', () => {
 
   it('replaying the log rebuilds the same conversations, tags and blocks', async () => {
     await call('POST', `/api/v1/users/someone/block?account_id=${A}`);
-    const last = await streamCount();
-    await projectedTo(db, projector.name, last);
-    const fresh = await createTestDatabase('actions_rebuild');
-    try {
-      const p = createProjector({
-        sql: fresh.sql,
-        js: log.js,
-        stream: log.stream,
-        subjects: log.subjects,
-        log: silentLogger(),
-      });
-      p.start();
-      await projectedTo(fresh, p.name, last);
-      await p.stop();
-      expect(await checksumReadModels(fresh.sql)).toEqual(await checksumReadModels(db.sql));
-    } finally {
-      await fresh.drop();
-    }
+    const { live, rebuilt } = await rebuildChecksums(log, db, 'actions_rebuild');
+    expect(rebuilt).toEqual(live);
   });
 });

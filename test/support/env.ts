@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { createApp } from '../../src/api/create-app.js';
+import { checksumReadModels } from '../../src/db/checksum.js';
 import { createDb, type Db } from '../../src/db/client.js';
 import { ensureDatabase, runMigrations } from '../../src/db/migrate.js';
 import { connectNats, type Nats } from '../../src/log/connect.js';
@@ -8,6 +9,7 @@ import { createPublisher, type Publisher } from '../../src/log/publisher.js';
 import { ensureStream } from '../../src/log/stream.js';
 import { createSubjects, type Subjects } from '../../src/log/subjects.js';
 import { silentLogger } from '../../src/logger.js';
+import { createProjector } from '../../src/projections/projector.js';
 
 export const pgServerUrl = () => inject('pgUrl');
 export const natsUrl = () => inject('natsUrl');
@@ -102,4 +104,29 @@ export function testApp(db: Db) {
       throw new Error('readiness is not part of this test');
     },
   });
+}
+
+/**
+ * Projects the whole stream into a fresh database and returns the checksums of both read
+ * models, the live one (`db`, once projected to the end) and the rebuilt one.
+ */
+export async function rebuildChecksums(log: TestLog, db: Db, label: string) {
+  const last = (await log.jsm.streams.info(log.stream)).state.last_seq;
+  await projectedTo(db, `read-models:${log.stream}`, last);
+  const fresh = await createTestDatabase(label);
+  try {
+    const p = createProjector({
+      sql: fresh.sql,
+      js: log.js,
+      stream: log.stream,
+      subjects: log.subjects,
+      log: silentLogger(),
+    });
+    p.start();
+    await projectedTo(fresh, p.name, last);
+    await p.stop();
+    return { live: await checksumReadModels(db.sql), rebuilt: await checksumReadModels(fresh.sql) };
+  } finally {
+    await fresh.drop();
+  }
 }
