@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../src/api/create-app.js';
 import { createActions } from '../src/commands/actions.js';
 import { conversationId } from '../src/events/index.js';
 import { silentLogger } from '../src/logger.js';
@@ -12,6 +11,7 @@ import {
   projectedTo,
   rebuildChecksums,
   type TestLog,
+  testApp,
 } from './support/env.js';
 
 // Client actions become events on the log, are projected, and answer from the read model.
@@ -19,7 +19,7 @@ import {
 let log: TestLog;
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let projector: Projector;
-let app: ReturnType<typeof createApp>;
+let app: ReturnType<typeof testApp>;
 const A = 'dy_10001';
 
 beforeAll(async () => {
@@ -44,12 +44,7 @@ beforeAll(async () => {
     }),
   ]);
   await projectedTo(db, projector.name, Math.max(...results.map((r) => r.seq)));
-  app = createApp({
-    db: db.db,
-    log: silentLogger(),
-    readiness: async () => {
-      throw new Error('unused');
-    },
+  app = testApp(db, {
     actions: createActions({ publisher: log.publisher, waitFor }),
     waitFor,
     minSeqTimeoutMs: 300,
@@ -181,12 +176,7 @@ describe('conversation actions', () => {
   });
 
   it('answers 202 with the sequence when the projection is not there in time', async () => {
-    const slow = createApp({
-      db: db.db,
-      log: silentLogger(),
-      readiness: async () => {
-        throw new Error('unused');
-      },
+    const slow = testApp(db, {
       actions: createActions({ publisher: log.publisher, waitFor: async () => false }),
     });
     const res = await slow.request(`/api/v1/conversations/${dm(5)}/pin`, { method: 'POST' });

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../src/api/create-app.js';
 import { createActions } from '../src/commands/actions.js';
 import { conversationId, type HubEvent, messageId } from '../src/events/index.js';
 import { silentLogger } from '../src/logger.js';
@@ -12,6 +11,7 @@ import {
   projectedTo,
   rebuildChecksums,
   type TestLog,
+  testApp,
 } from './support/env.js';
 
 // Read state: every mark-read is an event; counts follow the rules and never drift.
@@ -19,7 +19,7 @@ import {
 let log: TestLog;
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let projector: Projector;
-let app: ReturnType<typeof createApp>;
+let app: ReturnType<typeof testApp>;
 const A = 'dy_read';
 let n = 0;
 
@@ -77,15 +77,7 @@ beforeAll(async () => {
   });
   projector.start();
   const waitFor = createProjectionWaiter({ sql: db.sql, projector });
-  app = createApp({
-    db: db.db,
-    log: silentLogger(),
-    readiness: async () => {
-      throw new Error('unused');
-    },
-    actions: createActions({ publisher: log.publisher, waitFor }),
-    waitFor,
-  });
+  app = testApp(db, { actions: createActions({ publisher: log.publisher, waitFor }), waitFor });
   await publish([
     capture('a1', 'ca', 1000),
     capture('a2', 'ca', 2000),

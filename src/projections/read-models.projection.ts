@@ -10,7 +10,17 @@ import {
   users,
 } from '../db/schema.js';
 import { searchVector } from '../search/tokenizer.js';
-import { blockKey, emptyFoldState, type FoldState, foldBatch, keysOf, type SequencedEvent } from './fold.js';
+import {
+  type AccountRow,
+  blockKey,
+  type ConversationRow,
+  emptyFoldState,
+  type FoldState,
+  foldBatch,
+  keysOf,
+  type SequencedEvent,
+  type UserRow,
+} from './fold.js';
 
 const messageRows = rowCodec(messages, ['id']);
 const editRows = rowCodec(messageEdits, ['seq']);
@@ -62,9 +72,9 @@ export interface ReadModelsOptions {
 export function createReadModelsProjection(options: ReadModelsOptions = {}) {
   const size = options.cacheSize ?? 50_000;
   const cache = {
-    conversations: new Lru<FoldState['conversations'] extends Map<string, infer R> ? R : never>(size),
-    users: new Lru<FoldState['users'] extends Map<string, infer R> ? R : never>(size),
-    accounts: new Lru<FoldState['accounts'] extends Map<string, infer R> ? R : never>(size),
+    conversations: new Lru<ConversationRow>(size),
+    users: new Lru<UserRow>(size),
+    accounts: new Lru<AccountRow>(size),
   };
 
   /** Fills `into` from the cache, returns the keys still to load. */

@@ -1,4 +1,4 @@
-import { asc, gt } from 'drizzle-orm';
+import { asc, eq, gt } from 'drizzle-orm';
 import type { Drizzle } from '../db/client.js';
 import { accounts, rejectedEvents } from '../db/schema.js';
 
@@ -33,4 +33,12 @@ export async function listRejected(db: Drizzle, afterSeq: number, limit: number)
     })),
     has_more: rows.length > limit,
   };
+}
+
+export async function accountExists(db: Drizzle, accountId: string): Promise<boolean> {
+  const rows = await db
+    .select({ id: accounts.accountId })
+    .from(accounts)
+    .where(eq(accounts.accountId, accountId));
+  return rows.length > 0;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { createApp } from '../../src/api/create-app.js';
+import { type AppDeps, createApp } from '../../src/api/create-app.js';
 import { checksumReadModels } from '../../src/db/checksum.js';
 import { createDb, type Db } from '../../src/db/client.js';
 import { ensureDatabase, runMigrations } from '../../src/db/migrate.js';
@@ -96,13 +96,14 @@ export function projectedTo(db: Db, projector: string, seq: number, timeoutMs = 
 }
 
 /** The HTTP app over a test database, for `app.request()` calls (readiness is not under test). */
-export function testApp(db: Db) {
+export function testApp(db: Db, deps: Partial<AppDeps> = {}) {
   return createApp({
     db: db.db,
     log: silentLogger(),
     readiness: async () => {
       throw new Error('readiness is not part of this test');
     },
+    ...deps,
   });
 }
 

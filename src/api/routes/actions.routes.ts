@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import type { ActionResult, Actions } from '../../commands/actions.js';
 import type { Drizzle } from '../../db/client.js';
 import { MAX_TAGS, PlatformId, Tag } from '../../events/index.js';
-import { listAccounts } from '../../queries/admin.queries.js';
+import { accountExists } from '../../queries/admin.queries.js';
 import { getConversation, listBlockedUsers, listTags } from '../../queries/conversations.queries.js';
 import { badRequest, notFound } from '../errors.js';
 import {
@@ -235,8 +235,7 @@ export function registerActionRoutes(app: OpenAPIHono, db: Drizzle, actions: Act
   });
 
   async function accountOr404(accountId: string) {
-    const known = (await listAccounts(db)).some((a) => a.account_id === accountId);
-    if (!known) throw notFound('account', accountId);
+    if (!(await accountExists(db, accountId))) throw notFound('account', accountId);
   }
   app.openapi(block, async (c) => {
     const { platform_user_id } = c.req.valid('param');
