@@ -13,6 +13,7 @@ import { createSubjects } from './log/subjects.js';
 import type { Logger } from './logger.js';
 import { createProjector } from './projections/projector.js';
 import { createProjectionWaiter } from './projections/wait.js';
+import { createSync } from './sync/index.js';
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -116,7 +117,20 @@ export async function startService(config: Config, log: Logger): Promise<Service
   const waitFor = createProjectionWaiter({ sql: db.sql, projector });
   const publisher = createPublisher({ js: nats.js, stream: config.STREAM_NAME, subjects: nats.subjects });
   const actions = createActions({ publisher, waitFor });
-  const app = createApp({ db: db.db, log, readiness, actions, waitFor });
+  const sync = await createSync(
+    {
+      db: db.db,
+      sql: db.sql,
+      js: nats.js,
+      jsm: nats.jsm,
+      stream: config.STREAM_NAME,
+      subjects: nats.subjects,
+      projector: projector.name,
+      log,
+    },
+    { heartbeatMs: config.LIVE_HEARTBEAT_MS, maxBufferBytes: config.LIVE_BUFFER_BYTES },
+  );
+  const app = createApp({ db: db.db, log, readiness, actions, waitFor, sync });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -131,6 +145,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
     stop() {
       stopping ??= (async () => {
         log.info('shutting down: closing HTTP, draining the projector');
+        await sync.close(); // live streams end first: the HTTP server waits for open responses
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           if ('closeIdleConnections' in server) server.closeIdleConnections();

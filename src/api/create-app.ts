@@ -3,6 +3,7 @@ import type { Actions } from '../commands/actions.js';
 import type { Drizzle } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { WaitForSeq } from '../projections/wait.js';
+import type { Sync } from '../sync/index.js';
 import { ApiError, badRequest, createErrorHandler, errorBody, validationHook } from './errors.js';
 import { registerActionRoutes } from './routes/actions.routes.js';
 import { registerAdminRoutes } from './routes/admin.routes.js';
@@ -11,6 +12,7 @@ import { type Readiness, registerHealthRoutes } from './routes/health.routes.js'
 import { registerMessageRoutes } from './routes/messages.routes.js';
 import { registerReadRoutes } from './routes/read.routes.js';
 import { registerSearchRoutes } from './routes/search.routes.js';
+import { registerSyncRoutes } from './routes/sync.routes.js';
 
 export interface AppDeps {
   db: Drizzle;
@@ -18,6 +20,8 @@ export interface AppDeps {
   readiness: () => Promise<Readiness>;
   /** Client actions; without them the API serves reads only. */
   actions?: Actions;
+  /** Sync pages, device cursors and the live stream; without them those routes are absent. */
+  sync?: Sync;
   /** For `min_seq`: wait until the read models include a sequence. */
   waitFor?: WaitForSeq;
   /** How long a GET with `min_seq` may wait. */
@@ -51,6 +55,7 @@ export function createApp(deps: AppDeps) {
   registerAdminRoutes(app, deps.db);
   registerSearchRoutes(app, deps.db);
   registerReadRoutes(app, deps.db, deps.actions);
+  if (deps.sync) registerSyncRoutes(app, deps.sync);
   if (deps.actions) registerActionRoutes(app, deps.db, deps.actions);
   registerConversationRoutes(app, deps.db);
   registerMessageRoutes(app, deps.db);

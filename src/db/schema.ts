@@ -39,7 +39,7 @@ export const messages = pgTable(
     recalledAt: ms('recalled_at'),
     recalledBy: text('recalled_by'),
     recallSeq: seq('recall_seq'),
-    /** Sequence of the last event that changed this message. */
+    /** Sequence of the last event that changed this message (capture, edit, recall; not a read). */
     version: seq('version').notNull(),
     /** When it was read (the read action's `read_at`); null while unread. Only inbound messages are read. */
     readAt: ms('read_at'),
@@ -56,6 +56,7 @@ export const messages = pgTable(
       .where(sql`${t.captureSeq} is not null`),
     index('messages_sender_idx').on(t.senderId),
     index('messages_account_version_idx').on(t.accountId, t.version),
+    index('messages_account_read_idx').on(t.accountId, t.readSeq).where(sql`${t.readSeq} is not null`),
     index('messages_search_idx').using('gin', t.search),
   ],
 );
@@ -123,6 +124,7 @@ export const conversations = pgTable(
     ),
     index('conversations_account_name_idx').on(t.accountId, sql`${t.friendName} collate "zh-x-icu"`, t.id),
     index('conversations_account_created_idx').on(t.accountId, t.createdAt),
+    index('conversations_account_version_idx').on(t.accountId, t.version),
     index('conversations_friend_idx').on(t.friendId),
     index('conversations_account_pinned_idx')
       .on(t.accountId, t.pinnedAt.desc().nullsLast(), t.id)

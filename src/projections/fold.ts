@@ -446,8 +446,7 @@ function onConversationAction(state: FoldState, seq: number, event: Conversation
 function markRead(state: FoldState, m: MessageRow, c: ConversationRow, readAt: number, seq: number): boolean {
   if (m.direction !== 'inbound' || m.captureSeq === null || m.readAt !== null) return false;
   m.readAt = readAt;
-  m.readSeq = seq;
-  m.version = seq;
+  m.readSeq = seq; // `version` stays: reading is not a change of the message (see sync)
   state.dirty.messages.add(m.id);
   if (!m.recalled) c.unreadCount -= 1;
   return true;

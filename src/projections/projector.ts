@@ -55,6 +55,12 @@ export interface BatchCommitted {
   rejected: number;
 }
 
+/**
+ * Postgres channel on which each commit announces `{"projector": name, "seq": checkpoint}`, so
+ * that live streams in any process wake at once (`src/sync/checkpoint-watch.ts`).
+ */
+export const PROJECTED_CHANNEL = 'im_hub_projected';
+
 /** Raised when the checkpoint moved under us: another process projected. We resync from it. */
 class CheckpointMovedError extends Error {
   constructor(expected: number) {
@@ -187,6 +193,8 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
         update projector_checkpoints set last_seq = ${d.toSeq}
         where projector = ${name} and last_seq = ${d.fromSeq} returning last_seq`;
       if (moved.length !== 1) throw new CheckpointMovedError(d.fromSeq);
+      // delivered to listeners when (and only if) the transaction commits
+      await tx`select pg_notify(${PROJECTED_CHANNEL}, ${JSON.stringify({ projector: name, seq: d.toSeq })})`;
     });
     committed();
     status.checkpoint = d.toSeq;

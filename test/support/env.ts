@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { inject } from 'vitest';
 import { type AppDeps, createApp } from '../../src/api/create-app.js';
 import { checksumReadModels } from '../../src/db/checksum.js';
@@ -10,6 +12,9 @@ import { ensureStream } from '../../src/log/stream.js';
 import { createSubjects, type Subjects } from '../../src/log/subjects.js';
 import { silentLogger } from '../../src/logger.js';
 import { createProjector } from '../../src/projections/projector.js';
+import { devicesBucket } from '../../src/sync/devices.js';
+import { createSync } from '../../src/sync/index.js';
+import type { LiveOptions } from '../../src/sync/live.js';
 
 export const pgServerUrl = () => inject('pgUrl');
 export const natsUrl = () => inject('natsUrl');
@@ -59,6 +64,7 @@ export async function createTestLog(label: string, duplicateWindowMs = 60_000): 
     publisher: createPublisher({ js: nats.js, stream, subjects }),
     async close() {
       await nats.jsm.streams.delete(stream).catch(() => {});
+      await nats.jsm.streams.delete(`KV_${devicesBucket(stream)}`).catch(() => {});
       await nats.nc.close();
     },
   };
@@ -130,4 +136,41 @@ export async function rebuildChecksums(log: TestLog, db: Db, label: string) {
   } finally {
     await fresh.drop();
   }
+}
+
+/** Sync pages, device cursors and the live stream over a test log and database. */
+export function testSync(log: TestLog, db: Db, live: Partial<LiveOptions> = {}) {
+  return createSync(
+    {
+      db: db.db,
+      sql: db.sql,
+      js: log.js,
+      jsm: log.jsm,
+      stream: log.stream,
+      subjects: log.subjects,
+      projector: `read-models:${log.stream}`,
+      log: silentLogger(),
+    },
+    live,
+  );
+}
+
+/** Serves an app over real HTTP on a free port (for streams and browsers). */
+export async function serveApp(app: {
+  fetch: (req: Request, env?: unknown) => Response | Promise<Response>;
+}) {
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      }),
+  };
 }

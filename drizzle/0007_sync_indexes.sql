@@ -1,0 +1,2 @@
+CREATE INDEX "conversations_account_version_idx" ON "conversations" USING btree ("account_id","version");--> statement-breakpoint
+CREATE INDEX "messages_account_read_idx" ON "messages" USING btree ("account_id","read_seq") WHERE "messages"."read_seq" is not null;

@@ -1,0 +1,224 @@
+import type { HttpBindings } from '@hono/node-server';
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { streamSSE } from 'hono/streaming';
+import { PlatformId } from '../../events/index.js';
+import type { Sync } from '../../sync/index.js';
+import { syncPageJson } from '../../sync/sync.queries.js';
+import { ApiError, badRequest } from '../errors.js';
+import {
+  AccountIdParam,
+  ConversationSchema,
+  errorResponses,
+  jsonContent,
+  Limit,
+  MessageSchema,
+} from '../schemas.js';
+
+const MAX_TIME = 8_640_000_000_000_000;
+/** A stream sequence as a query string. */
+const Cursor = z
+  .string()
+  .regex(/^\d{1,16}$/, 'must be a stream sequence (a whole number ≥ 0) from next_cursor')
+  .transform(Number)
+  .refine(Number.isSafeInteger, 'is too large');
+const DeviceId = PlatformId.max(128).describe('a stable id the client picks for itself');
+
+const SyncQuery = z.object({
+  account_id: AccountIdParam,
+  cursor: Cursor.optional().describe('the next_cursor of the previous page; 0 or absent: from the beginning'),
+  last_sync_timestamp: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_TIME)
+    .optional()
+    .describe(
+      'instead of cursor (older clients): from the first event stored at or after this time (epoch ms)',
+    ),
+  limit: Limit(500, 5000).describe('most stream sequences in the page'),
+  device_id: DeviceId.optional().describe('without a cursor, resume from this device’s acknowledged cursor'),
+});
+
+const ReadChangeSchema = z
+  .object({
+    seq: z.number().int(),
+    conversation_id: z.string(),
+    message_ids: z.array(z.string()),
+    read_at: z.number().int(),
+  })
+  .openapi('ReadChange');
+
+const SyncMessageSchema = MessageSchema.extend({ read_at: z.number().int().nullable() }).openapi(
+  'SyncMessage',
+);
+
+const SyncPage = z
+  .object({
+    messages: z
+      .array(SyncMessageSchema)
+      .describe('created or changed after the cursor, in their current state'),
+    deleted_message_ids: z.array(z.string()).describe('recalled after the cursor'),
+    read_changes: z.array(ReadChangeSchema),
+    conversations: z.array(ConversationSchema).describe('changed after the cursor, in their current state'),
+    next_cursor: z.number().int().describe('send it as cursor next time; it never passes the projector'),
+    has_more: z.boolean().describe('call again at once'),
+    next_sync_timestamp: z.number().int().optional().describe('only when asked by last_sync_timestamp'),
+  })
+  .openapi('SyncPage');
+
+const DeviceSchema = z
+  .object({
+    device_id: z.string(),
+    account_id: z.string(),
+    cursor: z.number().int(),
+    acked_at: z.number().int().nullable(),
+    last_seen_at: z.number().int(),
+  })
+  .openapi('DeviceCursor');
+
+const AckBody = z.object({
+  device_id: DeviceId,
+  account_id: AccountIdParam,
+  cursor: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+});
+
+const LAG_CAP = 10_000;
+
+const syncRoute = createRoute({
+  method: 'get',
+  path: '/api/v1/messages/sync',
+  tags: ['sync'],
+  summary: 'The account’s changes after a cursor (a stream sequence), in order, a page at a time',
+  request: { query: SyncQuery },
+  responses: { 200: jsonContent(SyncPage, 'A page of changes'), 400: errorResponses[400] },
+});
+
+const ackRoute = createRoute({
+  method: 'post',
+  path: '/api/v1/messages/sync/ack',
+  tags: ['sync'],
+  summary: 'Store how far a device has applied the changes (never moves back)',
+  request: { body: { required: true, content: { 'application/json': { schema: AckBody } } } },
+  responses: {
+    200: jsonContent(DeviceSchema, 'The stored position (the larger of this and the stored one)'),
+    400: errorResponses[400],
+    409: jsonContent(
+      errorResponses[400].content['application/json'].schema,
+      'The cursor is past the projector',
+    ),
+  },
+});
+
+const devicesRoute = createRoute({
+  method: 'get',
+  path: '/api/v1/devices',
+  tags: ['sync'],
+  summary: 'The account’s devices, with their cursor, lag and when they were last seen',
+  request: { query: z.object({ account_id: AccountIdParam }) },
+  responses: {
+    200: jsonContent(
+      z.object({
+        devices: z.array(
+          DeviceSchema.extend({
+            lag_events: z
+              .number()
+              .int()
+              .describe(`live-stream events still to fetch (counted up to ${LAG_CAP})`),
+          }),
+        ),
+      }),
+      'Devices, most recently seen first',
+    ),
+    400: errorResponses[400],
+  },
+});
+
+const streamRoute = createRoute({
+  method: 'get',
+  path: '/api/v1/stream',
+  tags: ['sync'],
+  summary: 'Server-Sent Events of the account’s changes: a replay from the cursor, then live',
+  description:
+    'Each event has `id:` = its stream sequence and is one of `message.created`, `message.edited`, `message.recalled`, `read`, `conversation.updated`; the data is the JSON of the sync page (`message`, `deleted_message_id`, `read`, `conversation`). `Last-Event-ID` (sent by EventSource when it reconnects) wins over `cursor`.',
+  request: {
+    query: z.object({ account_id: AccountIdParam, cursor: Cursor.optional() }),
+    headers: z.object({ 'last-event-id': Cursor.optional() }),
+  },
+  responses: {
+    200: { content: { 'text/event-stream': { schema: z.string() } }, description: 'The event stream' },
+    400: errorResponses[400],
+  },
+});
+
+export function registerSyncRoutes(app: OpenAPIHono, sync: Sync) {
+  app.openapi(syncRoute, async (c) => {
+    const q = c.req.valid('query');
+    if (q.cursor !== undefined && q.last_sync_timestamp !== undefined)
+      throw badRequest('cursor', 'give cursor or last_sync_timestamp, not both');
+    let cursor = q.cursor;
+    if (cursor === undefined && q.last_sync_timestamp !== undefined)
+      cursor = await sync.cursorAt(q.account_id, q.last_sync_timestamp);
+    if (q.device_id !== undefined) {
+      const device = await sync.devices.touch(q.account_id, q.device_id, Date.now());
+      cursor ??= device.cursor;
+    }
+    const changes = await sync.read(q.account_id, cursor ?? 0, q.limit);
+    const page = syncPageJson(changes);
+    if (q.last_sync_timestamp === undefined) return c.json(page, 200);
+    const stored = await sync.storedAt(page.next_cursor);
+    return c.json({ ...page, next_sync_timestamp: stored ?? q.last_sync_timestamp }, 200);
+  });
+
+  app.openapi(ackRoute, async (c) => {
+    const b = c.req.valid('json');
+    const checkpoint = await sync.checkpoint();
+    if (b.cursor > checkpoint)
+      throw new ApiError(
+        409,
+        'cursor_ahead',
+        `cursor ${b.cursor} is past the projector (at ${checkpoint}): acknowledge only a next_cursor you received`,
+        [{ field: 'cursor', message: `must be at most ${checkpoint}` }],
+      );
+    return c.json(await sync.devices.ack(b.account_id, b.device_id, b.cursor, Date.now()), 200);
+  });
+
+  app.openapi(devicesRoute, async (c) => {
+    const { account_id } = c.req.valid('query');
+    const devices = await sync.devices.list(account_id);
+    const withLag = await Promise.all(
+      devices.map(async (d) => ({
+        ...d,
+        lag_events: await sync.pending(account_id, d.cursor, LAG_CAP),
+      })),
+    );
+    return c.json({ devices: withLag }, 200);
+  });
+
+  app.openapi(streamRoute, async (c) => {
+    const q = c.req.valid('query');
+    const h = c.req.valid('header');
+    const cursor = h['last-event-id'] ?? q.cursor ?? 0;
+    return streamSSE(c, async (stream) => {
+      let finish = () => {};
+      const done = new Promise<void>((r) => {
+        finish = r;
+      });
+      stream.onAbort(() => {
+        connection?.close();
+        finish();
+      });
+      let connection: { close(): void } | undefined;
+      connection = await sync.live.connect(q.account_id, cursor, {
+        write: (text) => stream.write(text).then(() => {}),
+        close(abort) {
+          // a client that stopped reading: cut the socket, do not wait for its buffers
+          if (abort) (c.env as Partial<HttpBindings> | undefined)?.outgoing?.destroy();
+          void stream.close();
+          finish();
+        },
+      });
+      if (stream.aborted) connection.close();
+      await done;
+    }) as never;
+  });
+}
