@@ -351,6 +351,25 @@ describe('the sync page', () => {
       expect(body.error.field, query).toBe(field);
     }
   });
+  it('never answers a client mistake with a 500, whatever the query says', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('/api/v1/messages/sync', '/api/v1/devices'),
+        fc.dictionary(
+          fc.constantFrom('account_id', 'cursor', 'limit', 'device_id', 'last_sync_timestamp'),
+          fc.oneof(fc.string({ unit: 'binary', maxLength: 30 }), fc.nat().map(String)),
+          { maxKeys: 4 },
+        ),
+        async (path, query) => {
+          const res = await app.request(`${path}?${new URLSearchParams(query)}`);
+          expect(res.status).toBeLessThan(500);
+          const body = (await res.json()) as any;
+          if (res.status === 400) expect(body.error.field).toEqual(expect.any(String));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
 });
 
 describe('device cursors', () => {
