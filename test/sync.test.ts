@@ -501,7 +501,13 @@ describe('the live stream', () => {
         'cleanup',
         5000,
       );
-      expect(slowSync.live.stats()).toMatchObject({ closed_total: 2, dropped_slow_total: 1 });
+      const stats = await (await fetch(`${slowHttp.url}/api/v1/admin/live-stats`)).json();
+      expect(stats).toMatchObject({
+        connections: 0,
+        connected_total: 2,
+        closed_total: 2,
+        dropped_slow_total: 1,
+      });
     } finally {
       await slowHttp.close();
       await slowSync.close();

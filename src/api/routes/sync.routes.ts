@@ -150,7 +150,28 @@ const streamRoute = createRoute({
   },
 });
 
+const LiveStatsSchema = z
+  .object({
+    connections: z.number().int().describe('open live-stream connections'),
+    accounts: z.number().int().describe('accounts with at least one'),
+    connected_total: z.number().int(),
+    closed_total: z.number().int().describe('connections ended, for any reason'),
+    dropped_slow_total: z.number().int().describe('cut off because they stopped reading'),
+    events_sent_total: z.number().int(),
+  })
+  .openapi('LiveStats');
+
+const liveStatsRoute = createRoute({
+  method: 'get',
+  path: '/api/v1/admin/live-stats',
+  tags: ['admin'],
+  summary: 'Live-stream connections of this process, and how many ended or were cut off',
+  responses: { 200: jsonContent(LiveStatsSchema, 'Counters since the process started') },
+});
+
 export function registerSyncRoutes(app: OpenAPIHono, sync: Sync) {
+  app.openapi(liveStatsRoute, (c) => c.json(sync.live.stats(), 200));
+
   app.openapi(syncRoute, async (c) => {
     const q = c.req.valid('query');
     if (q.cursor !== undefined && q.last_sync_timestamp !== undefined)
