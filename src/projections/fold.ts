@@ -27,6 +27,11 @@ export interface SequencedEvent {
   event: HubEvent;
   /** The message and conversation the event is about, where it names them. */
   ids: { message: string | null; conversation: string | null };
+  /**
+   * The search vector of the text the event brings (a capture's content, an edit's new
+   * content), computed ahead of the batch's transaction (see `prepare` in the projection).
+   */
+  search?: { text: string; vector: string };
 }
 
 /** Derives the ids once per event (hashing is the fold's most expensive step otherwise). */

@@ -159,7 +159,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
           reason = `subject ${m.subject} does not match the event's account_id and type`;
         }
       }
-      if (reason === null && parsed.ok) valid.push(sequenced(m.seq, parsed.event));
+      if (reason === null && parsed.ok) valid.push(readModels.prepare(sequenced(m.seq, parsed.event)));
       else {
         rejected.push({
           stream,

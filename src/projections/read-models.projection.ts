@@ -144,6 +144,22 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
      * Applies the batch inside the caller's transaction. Returns what to do once the
      * transaction has committed (remember the written rows).
      */
+    /**
+     * The work of an event that needs no database: its search vector. The projector calls it
+     * while the previous batch commits, so tokenizing overlaps with Postgres's work instead of
+     * holding the transaction open.
+     */
+    prepare(e: SequencedEvent): SequencedEvent {
+      const text =
+        e.event.type === 'MessageCaptured'
+          ? e.event.payload.content
+          : e.event.type === 'MessageEdited'
+            ? e.event.payload.new_content
+            : null;
+      if (text !== null) e.search = { text, vector: searchVector(text) };
+      return e;
+    },
+
     async apply(tx: Tx, batch: readonly SequencedEvent[]): Promise<() => void> {
       if (batch.length === 0) return () => {};
       return write(tx, batch);
@@ -155,9 +171,11 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     foldBatch(state, batch);
     await renameFriends(tx, state, existing, namesBefore);
     if (state.recomputeLast.size > 0) await recomputeLastMessages(tx, state);
+    const prepared = new Map<string, string>();
+    for (const e of batch) if (e.search) prepared.set(e.search.text, e.search.vector);
     for (const id of state.dirty.messages) {
       const m = state.messages.get(id)!;
-      m.search = m.content === null ? null : searchVector(m.content);
+      m.search = m.content === null ? null : (prepared.get(m.content) ?? searchVector(m.content));
     }
     for (const id of state.dirty.conversations) {
       const c = state.conversations.get(id)!;
