@@ -62,6 +62,7 @@ try {
       firstSeenAt: T0,
       lastSeenAt: T0,
       messageCount: M / C,
+      accounts: [A],
     });
   }
   const convRows: (typeof conversations.$inferSelect)[] = [];
@@ -90,6 +91,7 @@ try {
           direction: inbound ? 'inbound' : 'outbound',
           senderId: inbound ? `f_${k}` : A,
           content,
+          originalContent: null,
           messageType: 'text',
           replyTo: null,
           createdAt: created,

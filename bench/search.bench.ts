@@ -102,6 +102,7 @@ try {
         direction: rnd.chance(0.8) ? 'inbound' : 'outbound',
         senderId: `u_${rnd.int(200_000)}`,
         content,
+        originalContent: null,
         messageType: 'text',
         replyTo: null,
         createdAt: created,

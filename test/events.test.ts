@@ -54,6 +54,30 @@ describe('event contract', () => {
     expect(decodeEvent(new TextEncoder().encode('{"type":')).ok).toBe(false);
   });
 
+  it('accepts a profile seen without a message, and names a bad field of it', () => {
+    const observed = {
+      event_id: 'w7-20251022-profile-88',
+      type: 'UserProfileObserved',
+      schema_version: 1,
+      account_id: 'dy_10001',
+      occurred_at: 1_761_100_000_000,
+      captured_at: 1_761_100_002_000,
+      payload: {
+        user: { platform_user_id: 'u_5', name: '小红', signature: '爱生活，爱分享', follower_count: 1280 },
+        observed_at: 1_761_100_000_000,
+      },
+    };
+    expect(parseEvent(observed).ok).toBe(true);
+    const { observed_at: _, ...withoutTime } = observed.payload;
+    expect(parseEvent({ ...observed, payload: withoutTime }).ok).toBe(true);
+    const bad = parseEvent({
+      ...observed,
+      payload: { user: { platform_user_id: 'u_5', follower_count: -1 } },
+    });
+    expect(bad).toMatchObject({ ok: false });
+    if (!bad.ok) expect(bad.reason).toMatch(/^payload\.user\.follower_count:/);
+  });
+
   it('rejects an event id that cannot be a Nats-Msg-Id header', () => {
     expect(parseEvent({ ...captured, event_id: 'has space' }).ok).toBe(false);
     expect(parseEvent({ ...captured, event_id: 'line\nbreak' }).ok).toBe(false);

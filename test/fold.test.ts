@@ -133,6 +133,65 @@ describe('fold', () => {
     expect(s.users.get('u1')).toMatchObject({ name: '新名字', profileCapturedAt: 9000, messageCount: 2 });
   });
 
+  it('takes a profile seen without a message by the same newest-wins rule, counting no message', () => {
+    const seen = (profile: object, capturedAt: number, observedAt?: number): HubEvent => ({
+      event_id: `e${++n}`,
+      type: 'UserProfileObserved',
+      schema_version: 1,
+      account_id: 'dy_2',
+      occurred_at: capturedAt - 5,
+      captured_at: capturedAt,
+      payload: {
+        user: { platform_user_id: 'u1', ...profile },
+        ...(observedAt === undefined ? {} : { observed_at: observedAt }),
+      },
+    });
+    const s = run([
+      captured('1', { name: '小红', at: 1000, capturedAt: 5000 }),
+      seen({ name: '小红薯', signature: '爱生活' }, 8000, 7000),
+      captured('2', { name: '小红', at: 2000, capturedAt: 6000 }), // older than the observation
+      seen({ name: '旧昵称', follower_count: 12 }, 4000), // older still: fills only the unknown
+    ]);
+    expect(s.users.get('u1')).toMatchObject({
+      name: '小红薯',
+      signature: '爱生活',
+      followerCount: 12,
+      profileCapturedAt: 8000,
+      profileSeq: 2,
+      messageCount: 2,
+      accounts: [ACC],
+      firstSeenAt: 1000,
+      lastSeenAt: 7000,
+    });
+    expect(run([seen({ name: '路人' }, 3000)]).users.get('u1')).toMatchObject({
+      messageCount: 0,
+      accounts: [],
+      firstSeenAt: 2995,
+    });
+  });
+
+  it('lists the accounts a user sent messages to in the order of their first message, counted once each', () => {
+    const other = (pmid: string): HubEvent => ({
+      ...captured(pmid),
+      account_id: 'dy_0',
+    });
+    const s = run([captured('1'), other('1'), captured('2'), captured('1'), other('2')]);
+    expect(s.users.get('u1')).toMatchObject({ accounts: [ACC, 'dy_0'], messageCount: 4 });
+  });
+
+  it('keeps the captured content as the original once a message is edited, whatever came first', () => {
+    const plain = run([captured('1', { content: '原文' })]);
+    expect(msg(plain, '1').originalContent).toBeNull();
+    const late = run([
+      captured('1', { content: '原文' }),
+      edited('1', '改一', 2000),
+      edited('1', '改二', 3000),
+    ]);
+    expect(msg(late, '1')).toMatchObject({ content: '改二', originalContent: '原文' });
+    const early = run([edited('1', '先到的修改', 2000), captured('1', { content: '原文' })]);
+    expect(msg(early, '1')).toMatchObject({ content: '先到的修改', originalContent: '原文' });
+  });
+
   it('pins, archives, mutes and tags a conversation; tags stay unique and at most 20', () => {
     const c = conversationId(ACC, 'direct', 'c1');
     const act = (type: string, payload: object, at = 9000): HubEvent =>

@@ -27,6 +27,11 @@ export const messages = pgTable(
     direction: text('direction'),
     senderId: text('sender_id'),
     content: text('content'),
+    /**
+     * The content as first captured, kept once the message is edited (null while it never was):
+     * the first version of its history (`message_edits` holds the others).
+     */
+    originalContent: text('original_content'),
     messageType: text('message_type'),
     replyTo: text('reply_to'),
     createdAt: ms('created_at'),
@@ -156,7 +161,10 @@ export const blockedUsers = pgTable(
   (t) => [primaryKey({ columns: [t.accountId, t.platformUserId] })],
 );
 
-/** The newest profile seen of each platform user (newest by `captured_at`, then sequence). */
+/**
+ * The newest profile seen of each platform user (newest by `captured_at`, then sequence), from
+ * the senders of captured messages and from `UserProfileObserved`.
+ */
 export const users = pgTable('users', {
   platformUserId: text('platform_user_id').primaryKey(),
   name: text('name'),
@@ -168,9 +176,13 @@ export const users = pgTable('users', {
   isVerified: boolean('is_verified'),
   profileCapturedAt: ms('profile_captured_at').notNull(),
   profileSeq: seq('profile_seq').notNull(),
+  /** Platform times of the first and last sighting: a message's `created_at`, an observation's `observed_at`. */
   firstSeenAt: ms('first_seen_at').notNull(),
   lastSeenAt: ms('last_seen_at').notNull(),
+  /** Messages they sent (each captured message once; profile observations are not messages). */
   messageCount: integer('message_count').notNull(),
+  /** The monitored accounts they sent messages to, in the order of their first message to each. */
+  accounts: text('accounts').array().notNull().default(sql`'{}'::text[]`),
 });
 
 /** Every monitored account seen on the log. */

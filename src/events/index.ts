@@ -14,6 +14,7 @@ import {
 import { MessageCapturedV1 } from './message-captured.js';
 import { MessageEditedV1 } from './message-edited.js';
 import { MessageRecalledV1 } from './message-recalled.js';
+import { UserProfileObservedV1 } from './user-profile-observed.js';
 
 export * from './conversation-actions.js';
 export * from './envelope.js';
@@ -21,6 +22,7 @@ export * from './ids.js';
 export * from './message-captured.js';
 export * from './message-edited.js';
 export * from './message-recalled.js';
+export * from './user-profile-observed.js';
 
 /**
  * Every event the hub knows, at its current version. The single source of truth for
@@ -40,6 +42,7 @@ export const HubEvent = z.discriminatedUnion('type', [
   UserBlockedV1,
   UserUnblockedV1,
   MessagesMarkedReadV1,
+  UserProfileObservedV1,
 ]);
 export type HubEvent = z.infer<typeof HubEvent>;
 export type EventType = HubEvent['type'];

@@ -69,6 +69,7 @@ export function sequenced(seq: number, event: HubEvent): SequencedEvent {
       return { seq, event, ids: { message: null, conversation: event.payload.conversation_id } };
     case 'UserBlocked':
     case 'UserUnblocked':
+    case 'UserProfileObserved':
       return { seq, event, ids: { message: null, conversation: null } };
     default:
       return assertNever(event);
@@ -137,6 +138,7 @@ export function keysOf(batch: readonly SequencedEvent[]) {
     if (ids.message) messageIds.add(ids.message);
     if (ids.conversation) conversationIds.add(ids.conversation);
     if (event.type === 'MessageCaptured') userIds.add(event.payload.sender.platform_user_id);
+    if (event.type === 'UserProfileObserved') userIds.add(event.payload.user.platform_user_id);
     if (event.type === 'UserBlocked' || event.type === 'UserUnblocked') {
       blocked.push({ accountId: event.account_id, platformUserId: event.payload.platform_user_id });
     }
@@ -185,6 +187,17 @@ export function foldEvent(state: FoldState, { seq, event, ids }: SequencedEvent)
     case 'MessagesMarkedRead':
       onMarkedRead(state, seq, event);
       break;
+    case 'UserProfileObserved':
+      // a sighting without a message: no message counted, no account added
+      observeUser(
+        state,
+        event.payload.user,
+        event.captured_at,
+        seq,
+        event.payload.observed_at ?? event.occurred_at,
+        null,
+      );
+      break;
     default:
       assertNever(event);
   }
@@ -227,6 +240,7 @@ function stub(
     direction: null,
     senderId: null,
     content: null,
+    originalContent: null,
     messageType: null,
     replyTo: null,
     createdAt: null,
@@ -270,7 +284,7 @@ function onCaptured(
   const p = event.payload;
   const prior = state.messages.get(id);
   const isNew = !prior || !isCaptured(prior);
-  observeUser(state, p.sender, event.captured_at, seq, p.created_at, isNew);
+  observeUser(state, p.sender, event.captured_at, seq, p.created_at, isNew ? event.account_id : null);
   if (!isNew) return; // captured again (another worker, or a re-publish): the first capture stands
 
   const m: MessageRow = {
@@ -281,6 +295,8 @@ function onCaptured(
     direction: p.direction,
     senderId: p.sender.platform_user_id,
     content: prior?.edited ? prior.content : p.content,
+    // edited before it was captured: the capture is the first version of its history
+    originalContent: prior?.edited ? p.content : null,
     messageType: p.message_type,
     replyTo: p.reply_to ?? null,
     createdAt: p.created_at,
@@ -357,6 +373,8 @@ function onEdited(state: FoldState, seq: number, event: EventOf<'MessageEdited'>
     editedAt: p.edited_at,
     editedBy: p.edited_by,
   });
+  // The first edit of a captured message keeps what it replaces as the original version.
+  if (isCaptured(m) && !m.edited) m.originalContent = m.content;
   // Edits may be observed out of order: the content is the newest edit by platform time.
   const newest =
     m.editedAt === null || p.edited_at > m.editedAt || (p.edited_at === m.editedAt && seq > (m.editSeq ?? 0));
@@ -515,6 +533,9 @@ const PROFILE_FIELDS = [
  * A newer observation (by `captured_at`, then sequence) overwrites the fields it carries;
  * an older one only fills fields still unknown. So a late, older observation never
  * overwrites a newer one, and the result does not depend on arrival order.
+ *
+ * `messageTo` is the account of a newly captured message the user sent (counted, and the
+ * account added to the user's), or null for a re-capture or a profile seen without a message.
  */
 function observeUser(
   state: FoldState,
@@ -522,7 +543,7 @@ function observeUser(
   capturedAt: number,
   seq: number,
   seenAt: number,
-  isNewMessage: boolean,
+  messageTo: string | null,
 ): void {
   let u = state.users.get(sender.platform_user_id);
   const isNewUser = !u;
@@ -541,6 +562,7 @@ function observeUser(
       firstSeenAt: seenAt,
       lastSeenAt: seenAt,
       messageCount: 0,
+      accounts: [],
     };
     state.users.set(u.platformUserId, u);
   }
@@ -559,6 +581,10 @@ function observeUser(
   }
   u.firstSeenAt = Math.min(u.firstSeenAt, seenAt);
   u.lastSeenAt = Math.max(u.lastSeenAt, seenAt);
-  if (isNewMessage) u.messageCount += 1;
+  if (messageTo !== null) {
+    u.messageCount += 1;
+    // a new array: the row may be shared with the projection's cache until the batch commits
+    if (!u.accounts.includes(messageTo)) u.accounts = [...u.accounts, messageTo];
+  }
   state.dirty.users.add(u.platformUserId);
 }
