@@ -63,6 +63,13 @@ try {
       lastSeenAt: T0,
       messageCount: M / C,
       accounts: [A],
+      nameCapturedAt: T0,
+      avatarCapturedAt: null,
+      signatureCapturedAt: null,
+      followerCountCapturedAt: T0,
+      followingCountCapturedAt: T0,
+      videoCountCapturedAt: T0,
+      isVerifiedCapturedAt: T0,
     });
   }
   const convRows: (typeof conversations.$inferSelect)[] = [];

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { HubEvent } from '../src/events/index.js';
+import type { EventOf, HubEvent } from '../src/events/index.js';
 import { conversationId, messageId } from '../src/events/index.js';
 import { emptyFoldState, type FoldState, foldBatch, sequenced } from '../src/projections/fold.js';
 
@@ -157,7 +158,7 @@ describe('fold', () => {
       signature: '爱生活',
       followerCount: 12,
       profileCapturedAt: 8000,
-      profileSeq: 2,
+      profileSeq: 4, // the last event that changed a value: the old follower count filled a gap
       messageCount: 2,
       accounts: [ACC],
       firstSeenAt: 1000,
@@ -168,6 +169,70 @@ describe('fold', () => {
       accounts: [],
       firstSeenAt: 2995,
     });
+  });
+
+  it('ends with each field of the newest observation that carried it, whatever the arrival order', () => {
+    const fields = {
+      name: fc.constantFrom('小红', '小红薯', '红红'),
+      avatar: fc.constantFrom('https://p3.douyinpic.com/a.jpeg', 'https://p3.douyinpic.com/b.jpeg'),
+      signature: fc.constantFrom('爱生活', '今天也要加油'),
+      follower_count: fc.nat(10_000),
+      is_verified: fc.boolean(),
+    };
+    const observation = fc.record(
+      {
+        profile: fc.record(fields, { requiredKeys: [] }),
+        message: fc.boolean(),
+      },
+      { requiredKeys: ['profile', 'message'] },
+    );
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.tuple(fc.integer({ min: 1, max: 1_000_000 }), observation), {
+          minLength: 1,
+          maxLength: 8,
+          selector: ([t]) => t,
+        }),
+        fc.infiniteStream(fc.nat()),
+        (observations, shuffle) => {
+          const order = [...observations];
+          for (let i = order.length - 1; i > 0; i--) {
+            const j = shuffle.next().value % (i + 1);
+            [order[i], order[j]] = [order[j]!, order[i]!];
+          }
+          const events = order.map(([t, o], i): HubEvent => {
+            const user = { platform_user_id: '用户_1', ...o.profile };
+            if (!o.message) {
+              return {
+                event_id: `p${i}`,
+                type: 'UserProfileObserved',
+                schema_version: 1,
+                account_id: ACC,
+                occurred_at: t,
+                captured_at: t,
+                payload: { user },
+              };
+            }
+            const e = captured(`m${i}`, { capturedAt: t }) as EventOf<'MessageCaptured'>;
+            return { ...e, payload: { ...e.payload, sender: user } };
+          });
+          const u = run(events).users.get('用户_1')!;
+          const newest = [...observations].sort(([a], [b]) => b - a);
+          const expected = (k: keyof typeof fields) =>
+            newest.find(([, o]) => o.profile[k] !== undefined)?.[1].profile[k] ?? null;
+          expect([u.name, u.avatar, u.signature, u.followerCount, u.isVerified]).toEqual([
+            expected('name'),
+            expected('avatar'),
+            expected('signature'),
+            expected('follower_count'),
+            expected('is_verified'),
+          ]);
+          expect(u.profileCapturedAt).toBe(newest[0]![0]);
+          expect(u.messageCount).toBe(observations.filter(([, o]) => o.message).length);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('lists the accounts a user sent messages to in the order of their first message, counted once each', () => {

@@ -162,8 +162,10 @@ export const blockedUsers = pgTable(
 );
 
 /**
- * The newest profile seen of each platform user (newest by `captured_at`, then sequence), from
- * the senders of captured messages and from `UserProfileObserved`.
+ * The newest profile seen of each platform user, from the senders of captured messages and from
+ * `UserProfileObserved`. Each profile field holds the value of the newest observation that
+ * carried it (by `captured_at`, then log order), and `*_captured_at` says when that was, so the
+ * result does not depend on the order observations reach the log.
  */
 export const users = pgTable('users', {
   platformUserId: text('platform_user_id').primaryKey(),
@@ -174,7 +176,9 @@ export const users = pgTable('users', {
   followingCount: bigint('following_count', { mode: 'number' }),
   videoCount: bigint('video_count', { mode: 'number' }),
   isVerified: boolean('is_verified'),
+  /** `captured_at` of the newest observation of any field. */
   profileCapturedAt: ms('profile_captured_at').notNull(),
+  /** Sequence of the last event that changed a profile field's value. */
   profileSeq: seq('profile_seq').notNull(),
   /** Platform times of the first and last sighting: a message's `created_at`, an observation's `observed_at`. */
   firstSeenAt: ms('first_seen_at').notNull(),
@@ -183,6 +187,14 @@ export const users = pgTable('users', {
   messageCount: integer('message_count').notNull(),
   /** The monitored accounts they sent messages to, in the order of their first message to each. */
   accounts: text('accounts').array().notNull().default(sql`'{}'::text[]`),
+  // when each field's value was observed (null while the field is unknown)
+  nameCapturedAt: ms('name_captured_at'),
+  avatarCapturedAt: ms('avatar_captured_at'),
+  signatureCapturedAt: ms('signature_captured_at'),
+  followerCountCapturedAt: ms('follower_count_captured_at'),
+  followingCountCapturedAt: ms('following_count_captured_at'),
+  videoCountCapturedAt: ms('video_count_captured_at'),
+  isVerifiedCapturedAt: ms('is_verified_captured_at'),
 });
 
 /** Every monitored account seen on the log. */

@@ -519,20 +519,23 @@ function onBlock(state: FoldState, seq: number, event: EventOf<'UserBlocked' | '
   state.dirty.blocked.add(key);
 }
 
+/** Each profile field: its name in an event, its column, and the column of when it was observed. */
 const PROFILE_FIELDS = [
-  ['name', 'name'],
-  ['avatar', 'avatar'],
-  ['signature', 'signature'],
-  ['follower_count', 'followerCount'],
-  ['following_count', 'followingCount'],
-  ['video_count', 'videoCount'],
-  ['is_verified', 'isVerified'],
-] as const satisfies ReadonlyArray<readonly [keyof Sender, keyof UserRow]>;
+  ['name', 'name', 'nameCapturedAt'],
+  ['avatar', 'avatar', 'avatarCapturedAt'],
+  ['signature', 'signature', 'signatureCapturedAt'],
+  ['follower_count', 'followerCount', 'followerCountCapturedAt'],
+  ['following_count', 'followingCount', 'followingCountCapturedAt'],
+  ['video_count', 'videoCount', 'videoCountCapturedAt'],
+  ['is_verified', 'isVerified', 'isVerifiedCapturedAt'],
+] as const satisfies ReadonlyArray<readonly [keyof Sender, keyof UserRow, keyof UserRow]>;
 
 /**
- * A newer observation (by `captured_at`, then sequence) overwrites the fields it carries;
- * an older one only fills fields still unknown. So a late, older observation never
- * overwrites a newer one, and the result does not depend on arrival order.
+ * Each field the observation carries replaces the known value unless that was observed later
+ * (by `captured_at`; on a tie the later event in the log wins, and events are folded in log
+ * order). So every field ends with the value of the newest observation that carried it: a late,
+ * older observation never overwrites a newer one, only fills what is still unknown, and the
+ * result does not depend on the order observations reach the log.
  *
  * `messageTo` is the account of a newly captured message the user sent (counted, and the
  * account added to the user's), or null for a re-capture or a profile seen without a message.
@@ -546,7 +549,6 @@ function observeUser(
   messageTo: string | null,
 ): void {
   let u = state.users.get(sender.platform_user_id);
-  const isNewUser = !u;
   if (!u) {
     u = {
       platformUserId: sender.platform_user_id,
@@ -563,22 +565,29 @@ function observeUser(
       lastSeenAt: seenAt,
       messageCount: 0,
       accounts: [],
+      nameCapturedAt: null,
+      avatarCapturedAt: null,
+      signatureCapturedAt: null,
+      followerCountCapturedAt: null,
+      followingCountCapturedAt: null,
+      videoCountCapturedAt: null,
+      isVerifiedCapturedAt: null,
     };
     state.users.set(u.platformUserId, u);
   }
-  const newer =
-    isNewUser ||
-    capturedAt > u.profileCapturedAt ||
-    (capturedAt === u.profileCapturedAt && seq > u.profileSeq);
   const row = u as Record<string, unknown>;
-  for (const [from, to] of PROFILE_FIELDS) {
+  for (const [from, to, at] of PROFILE_FIELDS) {
     const v = sender[from];
-    if (v !== undefined && (newer || row[to] === null)) row[to] = v;
+    if (v === undefined) continue;
+    const known = row[at] as number | null;
+    if (known !== null && known > capturedAt) continue;
+    row[at] = capturedAt;
+    if (row[to] !== v) {
+      row[to] = v;
+      u.profileSeq = seq;
+    }
   }
-  if (newer) {
-    u.profileCapturedAt = capturedAt;
-    u.profileSeq = seq;
-  }
+  u.profileCapturedAt = Math.max(u.profileCapturedAt, capturedAt);
   u.firstSeenAt = Math.min(u.firstSeenAt, seenAt);
   u.lastSeenAt = Math.max(u.lastSeenAt, seenAt);
   if (messageTo !== null) {
