@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import { type CheckpointWatch, createCheckpointWatch } from './checkpoint-watch.js';
 import { type DeviceCursors, devicesBucket, openDeviceCursors } from './devices.js';
 import { createLiveHub, type LiveHub, type LiveOptions } from './live.js';
-import { countChanges, readChanges, type SyncChanges } from './sync.queries.js';
+import { createChangesReader, type SyncChanges } from './sync.queries.js';
 
 export interface SyncDeps {
   db: Drizzle;
@@ -44,8 +44,9 @@ export const defaultLiveOptions: LiveOptions = {
 /** Sync pages, device cursors and the live stream over the read models and the log. */
 export async function createSync(deps: SyncDeps, live: Partial<LiveOptions> = {}): Promise<Sync> {
   const { db, sql, js, jsm, stream, subjects, projector, log } = deps;
+  const changes = createChangesReader(db, sql, projector);
   const read = (accountId: string, cursor: number, limit: number) =>
-    readChanges(db, { projector, accountId, cursor, limit });
+    changes.read({ accountId, cursor, limit });
   const checkpoint = async () => {
     const [row] = await sql<{ last_seq: number }[]>`
       select last_seq from projector_checkpoints where projector = ${projector}`;
@@ -72,7 +73,7 @@ export async function createSync(deps: SyncDeps, live: Partial<LiveOptions> = {}
   return {
     read,
     checkpoint,
-    pending: (accountId, cursor, cap) => countChanges(db, { projector, accountId, cursor, limit: cap }),
+    pending: (accountId, cursor, cap) => changes.count({ accountId, cursor, limit: cap }),
     devices,
     live: hub,
     async cursorAt(accountId, ms) {

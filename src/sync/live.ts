@@ -67,8 +67,13 @@ export const sseFrame = (e: LiveEvent) =>
 
 /** Where a connection's bytes go (an HTTP response). */
 export interface LiveSink {
-  write(text: string): Promise<void>;
-  /** Ends the response; `abort` when the client must be cut off (its buffer is full). */
+  /** Hands bytes to the response; never waits. */
+  write(chunk: Buffer): void;
+  /** Bytes handed over that the client has not taken yet. */
+  backlog(): number;
+  /** Resolves when the client has taken what was handed over (or the response closed). */
+  drained(): Promise<void>;
+  /** Ends the response; `abort` when the client must be cut off (it stopped reading). */
   close(abort: boolean): void;
 }
 
@@ -93,13 +98,12 @@ export interface LiveStats {
 
 export type ReadChanges = (accountId: string, cursor: number, limit: number) => Promise<SyncChanges>;
 
+const HEARTBEAT = Buffer.from(': heartbeat\n\n');
+const RETRY = Buffer.from('retry: 1000\n\n');
+
 class Connection {
   cursor: number;
   closed = false;
-  private queue: string[] = [];
-  private queued = 0;
-  private writing = false;
-  private drainWaiters: (() => void)[] = [];
 
   constructor(
     readonly accountId: string,
@@ -111,49 +115,30 @@ class Connection {
   }
 
   /**
-   * Queues text. A connection whose unwritten backlog is already over the bound has stopped
-   * keeping up and is cut off; one that keeps up always takes the next delivery, however big.
+   * Hands bytes to the response. A connection whose backlog is already over the bound has
+   * stopped keeping up and is cut off; one that keeps up always takes the next delivery,
+   * however big.
    */
-  send(text: string): void {
+  send(chunk: Buffer): void {
     if (this.closed) return;
-    if (this.queued > this.hub.maxBufferBytes) {
+    if (this.sink.backlog() > this.hub.maxBufferBytes) {
       this.close(true);
       return;
     }
-    this.queue.push(text);
-    this.queued += Buffer.byteLength(text);
-    void this.pump();
-  }
-
-  private async pump() {
-    if (this.writing) return;
-    this.writing = true;
     try {
-      while (this.queue.length > 0 && !this.closed) {
-        const chunk = this.queue.join('');
-        this.queue = [];
-        await this.sink.write(chunk);
-        this.queued -= Buffer.byteLength(chunk);
-      }
+      this.sink.write(chunk);
     } catch {
       this.close(false);
-    } finally {
-      this.writing = false;
-      for (const w of this.drainWaiters.splice(0)) w();
     }
   }
 
-  /** Resolves when everything queued is written (or the connection closed). */
   drained(): Promise<void> {
-    if (!this.writing || this.closed) return Promise.resolve();
-    return new Promise((r) => this.drainWaiters.push(r));
+    return this.closed ? Promise.resolve() : this.sink.drained();
   }
 
   close(slow: boolean) {
     if (this.closed) return;
     this.closed = true;
-    this.queue = [];
-    for (const w of this.drainWaiters.splice(0)) w();
     this.sink.close(slow);
     this.hub.onClose(this, slow);
   }
@@ -227,21 +212,26 @@ export function createLiveHub(
     return run;
   }
 
+  /**
+   * Hands a range of changes to connections. The frames are encoded once; a connection that
+   * is ahead of the range's start (it joined with a newer cursor) gets its own tail of them.
+   */
   function deliver(to: Iterable<Connection>, changes: SyncChanges) {
     const events = liveEvents(changes);
     const frames = events.map(sseFrame);
+    let all: Buffer | null = null;
     for (const c of to) {
-      if (c.closed) continue;
-      if (c.cursor >= changes.nextCursor) continue;
-      let text = '';
-      for (let i = 0; i < events.length; i++) {
-        if (events[i]!.seq > c.cursor) {
-          text += frames[i]!;
-          stats.events_sent_total++;
-        }
-      }
+      if (c.closed || c.cursor >= changes.nextCursor) continue;
+      const from = c.cursor < (events[0]?.seq ?? 0) ? 0 : events.findIndex((e) => e.seq > c.cursor);
       c.cursor = changes.nextCursor;
-      if (text) c.send(text);
+      if (from < 0) continue;
+      let chunk: Buffer;
+      if (from === 0) {
+        all ??= Buffer.from(frames.join(''));
+        chunk = all;
+      } else chunk = Buffer.from(frames.slice(from).join(''));
+      stats.events_sent_total += events.length - from;
+      c.send(chunk);
     }
   }
 
@@ -292,7 +282,7 @@ export function createLiveHub(
   const stopWatching = watch.onAdvance(() => void tick());
 
   const heartbeat = setInterval(() => {
-    for (const c of all) c.send(': heartbeat\n\n');
+    for (const c of all) c.send(HEARTBEAT);
   }, options.heartbeatMs);
   heartbeat.unref();
 
@@ -301,7 +291,7 @@ export function createLiveHub(
       const c = new Connection(accountId, cursor, sink, hub);
       all.add(c);
       stats.connected_total++;
-      c.send('retry: 1000\n\n');
+      c.send(RETRY);
       // 1. Replay on its own, page by page, waiting for the client to take each page.
       for (;;) {
         const changes = await read(accountId, c.cursor, options.pageLimit);

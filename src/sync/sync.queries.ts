@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, isNotNull, lte, sql } from 'drizzle-orm';
-import type { Drizzle } from '../db/client.js';
-import { conversations, messages, projectorCheckpoints, users } from '../db/schema.js';
+import type { Drizzle, Sql } from '../db/client.js';
+import { conversations, messages, users } from '../db/schema.js';
 import { conversationColumns, conversationJson } from '../queries/conversations.queries.js';
 import { messageColumns, messageJson } from '../queries/messages.queries.js';
 
@@ -29,8 +29,13 @@ export interface ReadChange {
   read_at: number;
 }
 
+const conversationQuery = (db: Drizzle) =>
+  db
+    .select(conversationColumns)
+    .from(conversations)
+    .leftJoin(users, eq(users.platformUserId, conversations.friendId));
+type ConversationRow = Awaited<ReturnType<typeof conversationQuery>>[number];
 export type SyncConversation = ReturnType<typeof conversationJson<ConversationRow>>;
-type ConversationRow = Awaited<ReturnType<typeof selectConversations>>[number];
 
 /** One change, at the sequence of the event that made it. */
 export type SyncItem =
@@ -50,118 +55,128 @@ export interface SyncChanges {
 }
 
 export interface ChangesQuery {
-  /** The checkpoint name of the projector that builds the read models. */
-  projector: string;
   accountId: string;
   cursor: number;
   /** Most sequences in one page. */
   limit: number;
 }
 
+const ph = (name: string) => sql.placeholder(name);
+
 /**
- * The first `limit + 1` sequences after the cursor that changed something of the account,
- * up to the projector's checkpoint. Each branch is an index range scan with its own limit,
- * so the cost follows the page, not the account's size.
+ * Reads an account's changes. Every statement is prepared once per connection (drizzle's
+ * named prepared queries, postgres-js's tagged templates), so a page costs no planning.
+ *
+ * @param projector the checkpoint name of the projector that builds the read models
  */
-async function boundary(db: Drizzle, q: ChangesQuery) {
-  const n = q.limit + 1;
-  const rows = await db.execute<{ checkpoint: number | null; seqs: number[] }>(sql`
-    with cp as (
-      select coalesce((select ${projectorCheckpoints.lastSeq} from ${projectorCheckpoints}
-        where ${projectorCheckpoints.projector} = ${q.projector}), 0) as at
-    )
-    select (select at from cp) as checkpoint, array(
-      select seq from (
-        (select m.version as seq from ${messages} m
-          where m.account_id = ${q.accountId} and m.version > ${q.cursor}
-            and m.version <= (select at from cp) and m.capture_seq is not null
-          order by m.version limit ${n})
-        union
-        (select distinct m.read_seq from ${messages} m
-          where m.account_id = ${q.accountId} and m.read_seq > ${q.cursor}
-            and m.read_seq <= (select at from cp) and m.read_seq is distinct from m.capture_seq
-          order by m.read_seq limit ${n})
-        union
-        (select c.version from ${conversations} c
-          where c.account_id = ${q.accountId} and c.version > ${q.cursor}
-            and c.version <= (select at from cp)
-          order by c.version limit ${n})
-      ) s order by seq limit ${n}
-    )::bigint[] as seqs`);
-  const row = rows[0]!;
-  return { checkpoint: Number(row.checkpoint ?? 0), seqs: row.seqs.map(Number) };
-}
+export function createChangesReader(db: Drizzle, pg: Sql, projector: string) {
+  /**
+   * The first `limit + 1` sequences after the cursor that changed something of the account,
+   * up to the projector's checkpoint, read in the same statement. Each branch is an
+   * index-only range scan with its own limit, so the cost follows the page, not the account.
+   * A sequence may turn out to carry nothing to send (an edit that came before its message):
+   * the page covers it all the same.
+   */
+  async function boundary(q: ChangesQuery) {
+    const n = q.limit + 1;
+    const [row] = await pg<{ checkpoint: number; seqs: number[] }[]>`
+      with cp as (
+        select coalesce((select last_seq from projector_checkpoints where projector = ${projector}), 0) as at
+      )
+      select (select at from cp) as checkpoint, array(
+        select seq from (
+          (select version as seq from messages
+            where account_id = ${q.accountId} and version > ${q.cursor} and version <= (select at from cp)
+            order by version limit ${n})
+          union
+          (select distinct read_seq from messages
+            where account_id = ${q.accountId} and read_seq > ${q.cursor} and read_seq <= (select at from cp)
+            order by read_seq limit ${n})
+          union
+          (select version from conversations
+            where account_id = ${q.accountId} and version > ${q.cursor} and version <= (select at from cp)
+            order by version limit ${n})
+        ) s order by seq limit ${n}
+      )::bigint[] as seqs`;
+    return { checkpoint: Number(row!.checkpoint), seqs: row!.seqs.map(Number) };
+  }
 
-/** How many sequences after the cursor changed something of the account, counted up to `limit`. */
-export async function countChanges(db: Drizzle, q: ChangesQuery): Promise<number> {
-  return Math.min((await boundary(db, q)).seqs.length, q.limit);
-}
-
-function selectConversations(db: Drizzle, accountId: string, from: number, to: number) {
-  return db
-    .select(conversationColumns)
-    .from(conversations)
-    .leftJoin(users, eq(users.platformUserId, conversations.friendId))
+  const inRange = (column: typeof messages.version | typeof messages.readSeq) =>
+    and(eq(messages.accountId, ph('account')), gt(column, ph('from')), lte(column, ph('to')));
+  const messageRows = db
+    .select({ ...messageColumns, read_at: messages.readAt })
+    .from(messages)
+    .leftJoin(users, eq(users.platformUserId, messages.senderId))
+    .where(and(inRange(messages.version), isNotNull(messages.captureSeq)))
+    .orderBy(asc(messages.version))
+    .prepare('sync_messages');
+  const readRows = db
+    .select({
+      seq: sql<number>`${messages.readSeq}`.mapWith(Number),
+      conversation_id: sql<string>`${messages.conversationId}`,
+      read_at: sql<number>`max(${messages.readAt})`.mapWith(Number),
+      message_ids: sql<string[]>`array_agg(${messages.id} order by ${messages.id})`,
+    })
+    .from(messages)
+    .where(and(inRange(messages.readSeq), sql`${messages.readSeq} is distinct from ${messages.captureSeq}`))
+    .groupBy(messages.readSeq, messages.conversationId)
+    .orderBy(asc(messages.readSeq), asc(messages.conversationId))
+    .prepare('sync_reads');
+  const conversationRows = conversationQuery(db)
     .where(
       and(
-        eq(conversations.accountId, accountId),
-        gt(conversations.version, from),
-        lte(conversations.version, to),
+        eq(conversations.accountId, ph('account')),
+        gt(conversations.version, ph('from')),
+        lte(conversations.version, ph('to')),
       ),
     )
-    .orderBy(asc(conversations.version));
-}
+    .orderBy(asc(conversations.version))
+    .prepare('sync_conversations');
 
-/** The account's changes after `cursor`, at most `limit` sequences of them. */
-export async function readChanges(db: Drizzle, q: ChangesQuery): Promise<SyncChanges> {
-  const { checkpoint, seqs } = await boundary(db, q);
-  const hasMore = seqs.length > q.limit;
-  const to = hasMore ? seqs[q.limit - 1]! : Math.max(checkpoint, q.cursor);
-  if (seqs.length === 0) return { items: [], nextCursor: to, hasMore: false, checkpoint };
-  const range = (column: typeof messages.version | typeof messages.readSeq) =>
-    and(eq(messages.accountId, q.accountId), gt(column, q.cursor), lte(column, to));
-  // The three reads may see later commits than the boundary did; see the module comment.
-  const [messageRows, readRows, conversationRows] = await Promise.all([
-    db
-      .select({ ...messageColumns, read_at: messages.readAt })
-      .from(messages)
-      .leftJoin(users, eq(users.platformUserId, messages.senderId))
-      .where(and(range(messages.version), isNotNull(messages.captureSeq)))
-      .orderBy(asc(messages.version)),
-    db
-      .select({
-        seq: sql<number>`${messages.readSeq}`.mapWith(Number),
-        conversation_id: sql<string>`${messages.conversationId}`,
-        read_at: sql<number>`max(${messages.readAt})`.mapWith(Number),
-        message_ids: sql<string[]>`array_agg(${messages.id} order by ${messages.id})`,
-      })
-      .from(messages)
-      .where(and(range(messages.readSeq), sql`${messages.readSeq} is distinct from ${messages.captureSeq}`))
-      .groupBy(messages.readSeq, messages.conversationId)
-      .orderBy(asc(messages.readSeq), asc(messages.conversationId)),
-    selectConversations(db, q.accountId, q.cursor, to),
-  ]);
-  const items: SyncItem[] = [];
-  for (const r of messageRows) {
-    const { read_at, ...m } = r;
-    items.push(
-      r.recalled
-        ? { seq: r.version, kind: 'deleted', id: r.id, conversationId: r.conversation_id! }
-        : {
-            seq: r.version,
-            kind: 'message',
-            created: r.capture_seq! > q.cursor,
-            message: { ...messageJson(m), read_at },
-          },
-    );
+  /** The account's changes after `cursor`, at most `limit` sequences of them. */
+  async function read(q: ChangesQuery): Promise<SyncChanges> {
+    const { checkpoint, seqs } = await boundary(q);
+    const hasMore = seqs.length > q.limit;
+    const to = hasMore ? seqs[q.limit - 1]! : Math.max(checkpoint, q.cursor);
+    if (seqs.length === 0) return { items: [], nextCursor: to, hasMore: false, checkpoint };
+    // The three reads may see later commits than the boundary did; see the module comment.
+    const range = { account: q.accountId, from: q.cursor, to };
+    const [ms, reads, convs] = await Promise.all([
+      messageRows.execute(range),
+      readRows.execute(range),
+      conversationRows.execute(range),
+    ]);
+    const items: SyncItem[] = [];
+    for (const r of ms) {
+      const { read_at, ...m } = r;
+      items.push(
+        r.recalled
+          ? { seq: r.version, kind: 'deleted', id: r.id, conversationId: r.conversation_id! }
+          : {
+              seq: r.version,
+              kind: 'message',
+              created: r.capture_seq! > q.cursor,
+              message: { ...messageJson(m), read_at },
+            },
+      );
+    }
+    for (const r of reads) items.push({ seq: r.seq, kind: 'read', read: r });
+    for (const r of convs)
+      items.push({ seq: r.version, kind: 'conversation', conversation: conversationJson(r) });
+    const rank = { message: 0, deleted: 0, read: 1, conversation: 2 } as const;
+    items.sort((a, b) => a.seq - b.seq || rank[a.kind] - rank[b.kind]);
+    return { items, nextCursor: to, hasMore, checkpoint };
   }
-  for (const r of readRows) items.push({ seq: r.seq, kind: 'read', read: r });
-  for (const r of conversationRows)
-    items.push({ seq: r.version, kind: 'conversation', conversation: conversationJson(r) });
-  const rank = { message: 0, deleted: 0, read: 1, conversation: 2 } as const;
-  items.sort((a, b) => a.seq - b.seq || rank[a.kind] - rank[b.kind]);
-  return { items, nextCursor: to, hasMore, checkpoint };
+
+  return {
+    read,
+    /** How many sequences after the cursor changed something of the account, counted up to `limit`. */
+    async count(q: ChangesQuery): Promise<number> {
+      return Math.min((await boundary(q)).seqs.length, q.limit);
+    },
+  };
 }
+export type ChangesReader = ReturnType<typeof createChangesReader>;
 
 /** The sync page's JSON: the changes grouped by kind. */
 export function syncPageJson(changes: SyncChanges) {

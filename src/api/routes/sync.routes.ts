@@ -1,8 +1,11 @@
+import type { ServerResponse } from 'node:http';
 import type { HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { streamSSE } from 'hono/streaming';
+import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import { PlatformId } from '../../events/index.js';
 import type { Sync } from '../../sync/index.js';
+import type { LiveSink } from '../../sync/live.js';
 import { syncPageJson } from '../../sync/sync.queries.js';
 import { ApiError, badRequest } from '../errors.js';
 import {
@@ -219,27 +222,92 @@ export function registerSyncRoutes(app: OpenAPIHono, sync: Sync) {
     const q = c.req.valid('query');
     const h = c.req.valid('header');
     const cursor = h['last-event-id'] ?? q.cursor ?? 0;
+    const res = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
+    if (res) {
+      // On Node, write to the response directly: one shared Buffer per delivery goes to every
+      // connection, and the socket's own buffer is the connection's bounded buffer.
+      res.writeHead(200, SSE_HEADERS);
+      const sink = nodeSink(res);
+      try {
+        const connection = await sync.live.connect(q.account_id, cursor, sink);
+        res.once('close', () => connection.close());
+        if (res.destroyed) connection.close();
+      } catch (err) {
+        res.destroy(err as Error);
+      }
+      return RESPONSE_ALREADY_SENT as never;
+    }
     return streamSSE(c, async (stream) => {
       let finish = () => {};
       const done = new Promise<void>((r) => {
         finish = r;
       });
+      let connection: { close(): void } | undefined;
       stream.onAbort(() => {
         connection?.close();
         finish();
       });
-      let connection: { close(): void } | undefined;
-      connection = await sync.live.connect(q.account_id, cursor, {
-        write: (text) => stream.write(text).then(() => {}),
-        close(abort) {
-          // a client that stopped reading: cut the socket, do not wait for its buffers
-          if (abort) (c.env as Partial<HttpBindings> | undefined)?.outgoing?.destroy();
-          void stream.close();
-          finish();
-        },
-      });
+      connection = await sync.live.connect(q.account_id, cursor, webStreamSink(stream, finish));
       if (stream.aborted) connection.close();
       await done;
     }) as never;
   });
+}
+
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+};
+
+function nodeSink(res: ServerResponse): LiveSink {
+  return {
+    write: (chunk) => {
+      res.write(chunk);
+    },
+    backlog: () => res.writableLength,
+    drained: () =>
+      !res.writableNeedDrain || res.destroyed
+        ? Promise.resolve()
+        : new Promise((resolve) => {
+            const done = () => {
+              res.off('drain', done);
+              res.off('close', done);
+              resolve();
+            };
+            res.on('drain', done);
+            res.on('close', done);
+          }),
+    close: (abort) => (abort ? res.destroy() : res.end()),
+  };
+}
+
+/** Anywhere else (e.g. `app.request` in tests): a queue in front of Hono's SSE stream. */
+function webStreamSink(stream: SSEStreamingApi, finish: () => void): LiveSink {
+  let queue: Buffer[] = [];
+  let queued = 0;
+  let writing: Promise<void> | null = null;
+  const pump = async () => {
+    while (queue.length > 0) {
+      const chunk = Buffer.concat(queue);
+      queue = [];
+      await stream.write(chunk);
+      queued -= chunk.length;
+    }
+    writing = null;
+  };
+  return {
+    write(chunk) {
+      queue.push(chunk);
+      queued += chunk.length;
+      writing ??= pump();
+    },
+    backlog: () => queued,
+    drained: () => writing ?? Promise.resolve(),
+    close() {
+      void stream.close();
+      finish();
+    },
+  };
 }
