@@ -2,7 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EventOf, HubEvent } from '../src/events/index.js';
 import { conversationId, messageId } from '../src/events/index.js';
-import { emptyFoldState, type FoldState, foldBatch, sequenced } from '../src/projections/fold.js';
+import {
+  emptyFoldState,
+  type FoldState,
+  foldBatch,
+  type SequencedEvent,
+  sequenced,
+} from '../src/projections/fold.js';
 
 // Given/when/then over the pure fold: no database, no log.
 
@@ -229,6 +235,83 @@ describe('fold', () => {
           ]);
           expect(u.profileCapturedAt).toBe(newest[0]![0]);
           expect(u.messageCount).toBe(observations.filter(([, o]) => o.message).length);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('gives the same rows however the log is cut into batches (names, versions, profiles)', () => {
+    const names = ['小红', '小红薯', '阿强', '强哥'];
+    const step = fc.oneof(
+      fc.record({
+        kind: fc.constant('capture' as const),
+        user: fc.nat(2),
+        conv: fc.nat(2),
+        account: fc.constantFrom(ACC, 'dy_2'),
+        name: fc.option(fc.constantFrom(...names), { nil: undefined }),
+        capturedAt: fc.nat(50),
+      }),
+      fc.record({
+        kind: fc.constant('observe' as const),
+        user: fc.nat(2),
+        name: fc.option(fc.constantFrom(...names), { nil: undefined }),
+        followers: fc.option(fc.nat(100), { nil: undefined }),
+        capturedAt: fc.nat(50),
+      }),
+    );
+    type Step = typeof step extends fc.Arbitrary<infer T> ? T : never;
+    const eventOf = (x: Step, i: number): HubEvent => {
+      const user = {
+        platform_user_id: `用户${x.user}`,
+        ...(x.name === undefined ? {} : { name: x.name }),
+      };
+      if (x.kind === 'observe') {
+        return {
+          event_id: `o${i}`,
+          type: 'UserProfileObserved',
+          schema_version: 1,
+          account_id: ACC,
+          occurred_at: x.capturedAt,
+          captured_at: x.capturedAt,
+          payload: {
+            user: { ...user, ...(x.followers === undefined ? {} : { follower_count: x.followers }) },
+          },
+        };
+      }
+      const e = captured(`m${i}`, {
+        conv: `会话${x.conv}`,
+        capturedAt: x.capturedAt,
+        at: i,
+      }) as EventOf<'MessageCaptured'>;
+      return { ...e, account_id: x.account, payload: { ...e.payload, sender: user } };
+    };
+    /** Folds batch by batch, each over a fresh state holding the rows so far (as a load would). */
+    const inBatches = (events: SequencedEvent[], cuts: number[]) => {
+      let rows = emptyFoldState();
+      let from = 0;
+      for (const to of [...new Set(cuts.map((c) => c % (events.length + 1)))]
+        .sort((a, b) => a - b)
+        .concat(events.length)) {
+        const next = emptyFoldState();
+        for (const k of ['messages', 'conversations', 'users', 'accounts'] as const)
+          for (const [id, row] of rows[k]) (next[k] as Map<string, unknown>).set(id, structuredClone(row));
+        foldBatch(next, events.slice(from, to));
+        rows = next;
+        from = to;
+      }
+      return rows;
+    };
+    fc.assert(
+      fc.property(
+        fc.array(step, { minLength: 1, maxLength: 30 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (steps, cuts) => {
+          const events = steps.map((x, i) => sequenced(i + 1, eventOf(x, i)));
+          const whole = inBatches(events, []);
+          const cut = inBatches(events, cuts);
+          for (const k of ['messages', 'conversations', 'users', 'accounts'] as const)
+            expect(new Map(cut[k] as Map<string, unknown>)).toEqual(whole[k]);
         },
       ),
       { numRuns: 300 },

@@ -102,6 +102,13 @@ export interface FoldState {
   };
   /** Conversations whose last message was recalled: their last message is recomputed in SQL. */
   recomputeLast: Set<string>;
+  /**
+   * Users whose name changed in this batch, with the sequence of the last change: their
+   * conversations take the new name, those not in the batch after the fold (in SQL).
+   */
+  renamed: Map<string, number>;
+  /** Conversations that got their friend in this batch, with the sequence it happened at. */
+  friendSince: Map<string, number>;
 }
 
 export function emptyFoldState(): FoldState {
@@ -121,6 +128,8 @@ export function emptyFoldState(): FoldState {
       blocked: new Set(),
     },
     recomputeLast: new Set(),
+    renamed: new Map(),
+    friendSince: new Map(),
   };
 }
 
@@ -157,6 +166,23 @@ export function assertNever(x: never): never {
 /** Applies a batch, in sequence order, to the loaded state. */
 export function foldBatch(state: FoldState, batch: readonly SequencedEvent[]): void {
   for (const e of batch) foldEvent(state, e);
+  renameFriends(state);
+}
+
+/**
+ * A friend's new name reaches the batch's conversations with them, at the sequence of the
+ * rename, as if each event were its own batch: so the version does not depend on how the log
+ * was cut into batches. (A conversation that got its friend after the rename has the name.)
+ */
+function renameFriends(state: FoldState): void {
+  if (state.renamed.size === 0) return;
+  for (const c of state.conversations.values()) {
+    const at = c.friendId === null ? undefined : state.renamed.get(c.friendId);
+    if (at === undefined || at <= (state.friendSince.get(c.id) ?? 0)) continue;
+    c.friendName = state.users.get(c.friendId!)!.name;
+    c.version = Math.max(c.version, at);
+    state.dirty.conversations.add(c.id);
+  }
 }
 
 export function foldEvent(state: FoldState, { seq, event, ids }: SequencedEvent): void {
@@ -343,6 +369,7 @@ function onCaptured(
   if (p.channel === 'direct' && p.direction === 'inbound' && c.friendId === null) {
     c.friendId = p.sender.platform_user_id;
     c.friendName = state.users.get(c.friendId)?.name ?? null;
+    state.friendSince.set(convId, seq);
   }
   // Captured late but created before the conversation was read up to: it is read already.
   if (p.direction === 'inbound' && c.readThrough !== null && p.created_at <= c.readThrough) {
@@ -585,6 +612,7 @@ function observeUser(
     if (row[to] !== v) {
       row[to] = v;
       u.profileSeq = seq;
+      if (to === 'name') state.renamed.set(u.platformUserId, seq);
     }
   }
   u.profileCapturedAt = Math.max(u.profileCapturedAt, capturedAt);

@@ -111,7 +111,6 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       }
     }
     for (const u of loadedUsers) state.users.set(u.platformUserId, u);
-    const namesBefore = new Map([...state.users.values()].map((u) => [u.platformUserId, u.name]));
     for (const a of loadedAccounts) state.accounts.set(a.accountId, a);
     const missing = fromCache(cache.conversations, keys.conversationIds, state.conversations);
     for (const c of await conversationRows.load(tx, 'id', missing)) state.conversations.set(c.id, c);
@@ -130,7 +129,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       users: new Set(state.users.keys()),
       accounts: new Set(state.accounts.keys()),
     };
-    return { state, existing, namesBefore };
+    return { state, existing };
   }
 
   return {
@@ -167,9 +166,9 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
   };
 
   async function write(tx: Tx, batch: readonly SequencedEvent[]): Promise<() => void> {
-    const { state, existing, namesBefore } = await load(tx, batch);
+    const { state, existing } = await load(tx, batch);
     foldBatch(state, batch);
-    await renameFriends(tx, state, existing, namesBefore);
+    await renameFriends(tx, state, existing);
     if (state.recomputeLast.size > 0) await recomputeLastMessages(tx, state);
     const prepared = new Map<string, string>();
     for (const e of batch) if (e.search) prepared.set(e.search.text, e.search.vector);
@@ -233,36 +232,21 @@ export type ReadModelsProjection = ReturnType<typeof createReadModelsProjection>
 
 /**
  * A friend's new name reaches every conversation with them, in this account or another: the
- * conversations not already in the batch are read and updated like any other.
+ * fold renamed those in the batch; the others are read and updated like any other, at the
+ * sequence of the rename.
  */
-async function renameFriends(
-  tx: Tx,
-  state: FoldState,
-  existing: { conversations: Set<string> },
-  namesBefore: Map<string, string | null>,
-) {
-  const renamed = new Map(
-    [...state.dirty.users]
-      .map((id) => state.users.get(id)!)
-      .filter((u) => u.name !== namesBefore.get(u.platformUserId))
-      .map((u) => [u.platformUserId, u]),
-  );
-  if (renamed.size === 0) return;
+async function renameFriends(tx: Tx, state: FoldState, existing: { conversations: Set<string> }) {
+  if (state.renamed.size === 0) return;
   const rows = await tx`
-    select * from conversations where friend_id = any(${[...renamed.keys()]}::text[])
+    select * from conversations where friend_id = any(${[...state.renamed.keys()]}::text[])
       and id not in (select unnest(${[...state.conversations.keys()]}::text[]))`;
   for (const r of rows) {
     const c = conversationRows.fromDb(r);
+    c.friendName = state.users.get(c.friendId!)!.name;
+    c.version = Math.max(c.version, state.renamed.get(c.friendId!)!);
     state.conversations.set(c.id, c);
     existing.conversations.add(c.id);
-  }
-  for (const c of state.conversations.values()) {
-    const u = c.friendId === null ? undefined : renamed.get(c.friendId);
-    if (u && c.friendName !== u.name) {
-      c.friendName = u.name;
-      c.version = Math.max(c.version, u.profileSeq);
-      state.dirty.conversations.add(c.id);
-    }
+    state.dirty.conversations.add(c.id);
   }
 }
 
