@@ -13,6 +13,7 @@ import { registerMessageRoutes } from './routes/messages.routes.js';
 import { registerReadRoutes } from './routes/read.routes.js';
 import { registerSearchRoutes } from './routes/search.routes.js';
 import { registerSyncRoutes } from './routes/sync.routes.js';
+import { registerUserRoutes } from './routes/users.routes.js';
 
 export interface AppDeps {
   db: Drizzle;
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps) {
   if (deps.sync) registerSyncRoutes(app, deps.sync);
   if (deps.actions) registerActionRoutes(app, deps.db, deps.actions);
   registerConversationRoutes(app, deps.db);
+  registerUserRoutes(app, deps.db);
   registerMessageRoutes(app, deps.db);
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'im-hub', version: '0.1.0' } });
   return app;
