@@ -9,6 +9,7 @@ import { registerActionRoutes } from './routes/actions.routes.js';
 import { registerAdminRoutes } from './routes/admin.routes.js';
 import { registerConversationRoutes } from './routes/conversations.routes.js';
 import { type Readiness, registerHealthRoutes } from './routes/health.routes.js';
+import { registerMessageActionRoutes } from './routes/message-actions.routes.js';
 import { registerMessageRoutes } from './routes/messages.routes.js';
 import { registerReadRoutes } from './routes/read.routes.js';
 import { registerSearchRoutes } from './routes/search.routes.js';
@@ -57,7 +58,10 @@ export function createApp(deps: AppDeps) {
   registerSearchRoutes(app, deps.db);
   registerReadRoutes(app, deps.db, deps.actions);
   if (deps.sync) registerSyncRoutes(app, deps.sync);
-  if (deps.actions) registerActionRoutes(app, deps.db, deps.actions);
+  if (deps.actions) {
+    registerActionRoutes(app, deps.db, deps.actions);
+    registerMessageActionRoutes(app, deps.db, deps.actions);
+  }
   registerConversationRoutes(app, deps.db);
   registerUserRoutes(app, deps.db);
   registerMessageRoutes(app, deps.db);

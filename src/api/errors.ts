@@ -26,6 +26,9 @@ export class ApiError extends Error {
 export const notFound = (what: string, id: string) =>
   new ApiError(404, 'not_found', `${what} ${JSON.stringify(id)} does not exist`);
 
+/** The request is valid but the resource's state refuses it (e.g. editing a recalled message). */
+export const conflict = (code: string, message: string) => new ApiError(409, code, message);
+
 export const badRequest = (field: string, message: string) =>
   new ApiError(400, 'invalid_request', `${field}: ${message}`, [{ field, message }]);
 

@@ -19,7 +19,8 @@ export interface ActionResult {
   projected: boolean;
 }
 
-type ActionType = Exclude<EventType, 'MessageCaptured' | 'MessageEdited' | 'MessageRecalled'>;
+/** Events only workers report (what they captured or saw); a client's action is any other. */
+type ActionType = Exclude<EventType, 'MessageCaptured' | 'UserProfileObserved'>;
 
 /**
  * Client actions become events: validated by the contract, appended to the log, and
@@ -31,10 +32,11 @@ export function createActions(deps: ActionsDeps) {
   const timeout = deps.projectionTimeoutMs ?? 2000;
 
   return {
+    /** `payload` may be a function of the action's time, for payloads that carry it (edited_at). */
     async append<T extends ActionType>(
       accountId: string,
       type: T,
-      payload: EventOf<T>['payload'],
+      payload: EventOf<T>['payload'] | ((now: number) => EventOf<T>['payload']),
       actor?: string,
     ): Promise<ActionResult> {
       const now = clock();
@@ -46,7 +48,7 @@ export function createActions(deps: ActionsDeps) {
         occurred_at: now,
         captured_at: now,
         ...(actor ? { actor } : {}),
-        payload,
+        payload: typeof payload === 'function' ? payload(now) : payload,
       });
       return { seq, projected: await deps.waitFor(seq, timeout) };
     },

@@ -1,6 +1,6 @@
-import { and, desc, eq, isNotNull, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNotNull, type SQL, sql } from 'drizzle-orm';
 import type { Drizzle } from '../db/client.js';
-import { messages, users } from '../db/schema.js';
+import { messageEdits, messages, users } from '../db/schema.js';
 import type { Channel } from '../events/index.js';
 
 export interface MessageFilter {
@@ -98,4 +98,77 @@ export async function getMessage(db: Drizzle, id: string, includeRecalled = fals
     .leftJoin(users, eq(users.platformUserId, messages.senderId))
     .where(and(eq(messages.id, id), ...visible(includeRecalled)));
   return row ? messageJson(row) : null;
+}
+
+/** A captured message in any state, with what an action on it needs; null when never captured. */
+export async function getMessageForAction(db: Drizzle, id: string) {
+  const [row] = await db
+    .select({
+      accountId: messages.accountId,
+      platformMessageId: messages.platformMessageId,
+      platformConversationId: messages.platformConversationId,
+      direction: messages.direction,
+      recalled: messages.recalled,
+    })
+    .from(messages)
+    .where(and(eq(messages.id, id), isNotNull(messages.captureSeq)));
+  return row ?? null;
+}
+
+/** Who recalled a message, when, and at which sequence; null while it is not recalled. */
+export async function getRecall(db: Drizzle, id: string) {
+  const [row] = await db
+    .select({ seq: messages.recallSeq, recalled_at: messages.recalledAt, recalled_by: messages.recalledBy })
+    .from(messages)
+    .where(and(eq(messages.id, id), eq(messages.recalled, true)));
+  return row ? { seq: row.seq!, recalled_at: row.recalled_at!, recalled_by: row.recalled_by! } : null;
+}
+
+/**
+ * Every version of a message, oldest first: the content it was captured with, then each edit
+ * by `edited_at`, then sequence (so the last is the current content, the newest edit winning
+ * as in the projection). The original's content is null only for a message edited before the
+ * read models kept originals (a rebuild fills it).
+ */
+export async function getMessageHistory(db: Drizzle, id: string, includeRecalled = false) {
+  const [row] = await db
+    .select({
+      ...messageColumns,
+      original_content: messages.originalContent,
+      recalled_by: messages.recalledBy,
+      recall_seq: messages.recallSeq,
+    })
+    .from(messages)
+    .leftJoin(users, eq(users.platformUserId, messages.senderId))
+    .where(and(eq(messages.id, id), ...visible(includeRecalled)));
+  if (!row) return null;
+  const edits = await db
+    .select()
+    .from(messageEdits)
+    .where(eq(messageEdits.messageId, id))
+    .orderBy(asc(messageEdits.editedAt), asc(messageEdits.seq));
+  const { original_content, recalled_by, recall_seq, ...current } = row;
+  const message = messageJson(current);
+  return {
+    message,
+    versions: [
+      {
+        kind: 'original' as const,
+        content: original_content ?? (row.edited ? null : message.content),
+        at: message.created_at,
+        by: message.sender_id,
+        seq: row.capture_seq!,
+      },
+      ...edits.map((e) => ({
+        kind: 'edit' as const,
+        content: e.content,
+        at: e.editedAt,
+        by: e.editedBy,
+        seq: e.seq,
+      })),
+    ],
+    recall: row.recalled
+      ? { seq: recall_seq!, recalled_at: message.recalled_at!, recalled_by: recalled_by! }
+      : null,
+  };
 }

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Drizzle } from '../../db/client.js';
 import { Channel } from '../../events/index.js';
-import { getMessage, listMessages } from '../../queries/messages.queries.js';
+import { getMessage, getMessageHistory, listMessages } from '../../queries/messages.queries.js';
 import { badRequest, notFound } from '../errors.js';
 import {
   AccountIdParam,
@@ -12,6 +12,7 @@ import {
   MessageIdParam,
   MessageSchema,
   QueryBool,
+  RecallSchema,
 } from '../schemas.js';
 
 const Before = z
@@ -62,7 +63,51 @@ const getRoute = createRoute({
   responses: { 200: jsonContent(MessageSchema, 'The message'), ...errorResponses },
 });
 
+const MessageHistory = z
+  .object({
+    message: MessageSchema.describe('the message as it is now'),
+    versions: z
+      .array(
+        z.object({
+          kind: z.enum(['original', 'edit']),
+          content: z
+            .string()
+            .nullable()
+            .describe('null only for the original of a message edited before originals were kept'),
+          at: z.number().int().describe('created_at of the original, edited_at of an edit'),
+          by: z.string().describe('the sender of the original, the editor of an edit'),
+          seq: z.number().int().describe('the stream sequence of the capture or edit'),
+        }),
+      )
+      .describe(
+        'oldest first: the original, then the edits by edited_at, then sequence; the last is current',
+      ),
+    recall: RecallSchema.nullable(),
+  })
+  .openapi('MessageHistory');
+
+const historyRoute = (path: string) =>
+  createRoute({
+    method: 'get',
+    path,
+    tags: ['messages'],
+    summary: 'Every version of a message: the original capture, then each edit',
+    request: {
+      params: z.object({ id: MessageIdParam }),
+      query: z.object({ include_recalled: QueryBool.optional() }),
+    },
+    responses: { 200: jsonContent(MessageHistory, 'The versions, oldest first'), ...errorResponses },
+  });
+
 export function registerMessageRoutes(app: OpenAPIHono, db: Drizzle) {
+  for (const path of ['/api/v1/messages/{id}/history', '/api/v1/messages/history/{id}']) {
+    app.openapi(historyRoute(path), async (c) => {
+      const { id } = c.req.valid('param');
+      const history = await getMessageHistory(db, id, c.req.valid('query').include_recalled);
+      if (!history) throw notFound('message', id);
+      return c.json(history, 200);
+    });
+  }
   const lists = [
     ['/api/v1/messages', 'Messages (DMs and comments), keyset-paginated newest first', undefined],
     ['/api/v1/direct-messages', 'Direct messages only', 'direct'],
