@@ -39,6 +39,7 @@ export const defaultLiveOptions: LiveOptions = {
   heartbeatMs: 15_000,
   maxBufferBytes: 4 * 1024 * 1024,
   pageLimit: 1000,
+  coalesceMs: 20,
 };
 
 /** Sync pages, device cursors and the live stream over the read models and the log. */

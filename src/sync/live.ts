@@ -84,6 +84,8 @@ export interface LiveOptions {
   maxBufferBytes: number;
   /** Sequences per read while replaying or following. */
   pageLimit: number;
+  /** Commits within this many milliseconds of the last delivery wait and go out together. */
+  coalesceMs: number;
 }
 
 export interface LiveStats {
@@ -248,6 +250,7 @@ export function createLiveHub(
 
   let ticking = false;
   let again = false;
+  let lastTick = 0;
   async function tick() {
     if (ticking) {
       again = true;
@@ -256,6 +259,11 @@ export function createLiveHub(
     ticking = true;
     try {
       do {
+        // Commits closer together than this are delivered together: with many connections,
+        // fewer and larger writes cost far less than one write per commit per connection.
+        const wait = lastTick + options.coalesceMs - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        lastTick = performance.now();
         again = false;
         const live = [...groups.values()].filter((g) => g.members.size > 0);
         if (live.length === 0) continue;

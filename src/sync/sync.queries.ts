@@ -13,9 +13,8 @@ import { messageColumns, messageJson } from '../queries/messages.queries.js';
  * A row that changes again while a client pages moves above B and is sent again later in its
  * newer state: nothing is lost, and a client that applies rows by id converges exactly.
  *
- * A page never reaches past the projector's checkpoint, read in the same statement as the
- * boundary: every event up to it is in the read models, so a client can never skip an event
- * that was not projected yet.
+ * A page never reaches past the projector's checkpoint, read before the rows: every event up
+ * to it is in the read models, so a client can never skip an event that was not projected yet.
  */
 
 /** A message in its current state, as the sync page and the live stream send it. */
@@ -71,8 +70,8 @@ const ph = (name: string) => sql.placeholder(name);
  */
 export function createChangesReader(db: Drizzle, pg: Sql, projector: string) {
   /**
-   * The first `limit + 1` sequences after the cursor that changed something of the account,
-   * up to the projector's checkpoint, read in the same statement. Each branch is an
+   * (For counting.) The first `limit + 1` sequences after the cursor that changed something
+   * of the account, up to the projector's checkpoint, read in the same statement. Each branch is an
    * index-only range scan with its own limit, so the cost follows the page, not the account.
    * A sequence may turn out to carry nothing to send (an edit that came before its message):
    * the page covers it all the same.
@@ -109,6 +108,7 @@ export function createChangesReader(db: Drizzle, pg: Sql, projector: string) {
     .leftJoin(users, eq(users.platformUserId, messages.senderId))
     .where(and(inRange(messages.version), isNotNull(messages.captureSeq)))
     .orderBy(asc(messages.version))
+    .limit(ph('n'))
     .prepare('sync_messages');
   const readRows = db
     .select({
@@ -121,6 +121,7 @@ export function createChangesReader(db: Drizzle, pg: Sql, projector: string) {
     .where(and(inRange(messages.readSeq), sql`${messages.readSeq} is distinct from ${messages.captureSeq}`))
     .groupBy(messages.readSeq, messages.conversationId)
     .orderBy(asc(messages.readSeq), asc(messages.conversationId))
+    .limit(ph('n'))
     .prepare('sync_reads');
   const conversationRows = conversationQuery(db)
     .where(
@@ -131,23 +132,41 @@ export function createChangesReader(db: Drizzle, pg: Sql, projector: string) {
       ),
     )
     .orderBy(asc(conversations.version))
+    .limit(ph('n'))
     .prepare('sync_conversations');
 
-  /** The account's changes after `cursor`, at most `limit` sequences of them. */
+  async function checkpointNow(): Promise<number> {
+    const [row] = await pg<{ last_seq: number }[]>`
+      select last_seq from projector_checkpoints where projector = ${projector}`;
+    return row?.last_seq ?? 0;
+  }
+
+  /**
+   * The account's changes after `cursor`, at most `limit` sequences of them. The checkpoint
+   * is read first; then each kind of row is read up to it, `limit + 1` of each, at once, and
+   * the page ends at the `limit`-th distinct sequence among them. Every row up to the
+   * checkpoint was committed before the reads began, so each read is complete up to where it
+   * stopped; a row that changed since moved past the checkpoint and comes in a later page.
+   */
   async function read(q: ChangesQuery): Promise<SyncChanges> {
-    const { checkpoint, seqs } = await boundary(q);
-    const hasMore = seqs.length > q.limit;
-    const to = hasMore ? seqs[q.limit - 1]! : Math.max(checkpoint, q.cursor);
-    if (seqs.length === 0) return { items: [], nextCursor: to, hasMore: false, checkpoint };
-    // The three reads may see later commits than the boundary did; see the module comment.
-    const range = { account: q.accountId, from: q.cursor, to };
+    const checkpoint = await checkpointNow();
+    if (checkpoint <= q.cursor) return { items: [], nextCursor: q.cursor, hasMore: false, checkpoint };
+    const range = { account: q.accountId, from: q.cursor, to: checkpoint, n: q.limit + 1 };
     const [ms, reads, convs] = await Promise.all([
       messageRows.execute(range),
       readRows.execute(range),
       conversationRows.execute(range),
     ]);
+    const distinct = new Set<number>();
+    for (const r of ms) distinct.add(r.version);
+    for (const r of reads) distinct.add(r.seq);
+    for (const r of convs) distinct.add(r.version);
+    const seqs = [...distinct].sort((a, b) => a - b);
+    const hasMore = seqs.length > q.limit;
+    const to = hasMore ? seqs[q.limit - 1]! : checkpoint;
     const items: SyncItem[] = [];
     for (const r of ms) {
+      if (r.version > to) break;
       const { read_at, ...m } = r;
       items.push(
         r.recalled
@@ -160,9 +179,10 @@ export function createChangesReader(db: Drizzle, pg: Sql, projector: string) {
             },
       );
     }
-    for (const r of reads) items.push({ seq: r.seq, kind: 'read', read: r });
+    for (const r of reads) if (r.seq <= to) items.push({ seq: r.seq, kind: 'read', read: r });
     for (const r of convs)
-      items.push({ seq: r.version, kind: 'conversation', conversation: conversationJson(r) });
+      if (r.version <= to)
+        items.push({ seq: r.version, kind: 'conversation', conversation: conversationJson(r) });
     const rank = { message: 0, deleted: 0, read: 1, conversation: 2 } as const;
     items.sort((a, b) => a.seq - b.seq || rank[a.kind] - rank[b.kind]);
     return { items, nextCursor: to, hasMore, checkpoint };
