@@ -5,15 +5,16 @@ import { users } from '../db/schema.js';
 /**
  * A user is a friend of an account when they are the friend of one of its direct
  * conversations (the sender of its first inbound DM; see `conversations.friend_id`).
- * Without an account, nobody is a friend.
+ * Without an account, nobody is a friend. The friends are looked up once for all the ids
+ * asked (a hashed set), not row by row, and not for the whole account.
  */
-function isFriendOf(accountId: string | undefined): SQL<boolean> {
+function isFriendOf(accountId: string | undefined, ids: string[]): SQL<boolean> {
   if (accountId === undefined) return sql<boolean>`false`;
-  return sql<boolean>`exists (select 1 from conversations c
-    where c.friend_id = ${users.platformUserId} and c.account_id = ${accountId})`;
+  return sql<boolean>`users.platform_user_id in (select c.friend_id from conversations c
+    where c.account_id = ${accountId} and c.friend_id = any(${sql.param(ids)}::text[]))`;
 }
 
-const userColumns = (accountId: string | undefined) => ({
+const userColumns = (accountId: string | undefined, ids: string[]) => ({
   user_id: users.platformUserId,
   name: users.name,
   avatar: users.avatar,
@@ -22,7 +23,7 @@ const userColumns = (accountId: string | undefined) => ({
   following_count: users.followingCount,
   video_count: users.videoCount,
   is_verified: users.isVerified,
-  is_friend: isFriendOf(accountId),
+  is_friend: isFriendOf(accountId, ids),
   platform: sql<'douyin'>`'douyin'`,
   first_seen_at: users.firstSeenAt,
   last_seen_at: users.lastSeenAt,
@@ -38,7 +39,7 @@ export type UserJson = Awaited<ReturnType<typeof getUsers>>['users'][number];
 export async function getUsers(db: Drizzle, ids: readonly string[], accountId?: string) {
   const wanted = [...new Set(ids)];
   const rows = await db
-    .select(userColumns(accountId))
+    .select(userColumns(accountId, wanted))
     .from(users)
     .where(sql`${users.platformUserId} = any(${sql.param(wanted)}::text[])`);
   const byId = new Map(rows.map((r) => [r.user_id, r]));
