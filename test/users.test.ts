@@ -1,4 +1,5 @@
 import { drizzle } from 'drizzle-orm/postgres-js';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as schema from '../src/db/schema.js';
 import type { HubEvent, Sender } from '../src/events/index.js';
@@ -236,6 +237,25 @@ describe('users', () => {
     }
     const notJson = await call('POST', '/api/v1/users/batch', '{"user_ids": [');
     expect(notJson.status).toBe(400);
+  });
+
+  it('never answers a client mistake with a 500', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 30 }),
+        fc.option(fc.string({ unit: 'binary', maxLength: 30 }), { nil: undefined }),
+        fc.array(fc.string({ unit: 'binary', maxLength: 20 }), { maxLength: 5 }),
+        async (userId, accountId, ids) => {
+          const q = accountId === undefined ? '' : `?${new URLSearchParams({ account_id: accountId })}`;
+          const one = await user(userId, q);
+          expect(one.status).toBeLessThan(500);
+          const batch = await call('POST', '/api/v1/users/batch', { user_ids: ids, account_id: accountId });
+          expect(batch.status).toBeLessThan(500);
+          if (batch.status === 400) expect(batch.body.error.field).toEqual(expect.any(String));
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('replaying the log rebuilds the same users', async () => {
