@@ -58,4 +58,21 @@ describe('projector faults', () => {
     >`select count(*)::int n from messages where capture_seq is not null`;
     expect(row!.n).toBe(50);
   });
+
+  it('stops when asked at any moment of its start, even before it has a consumer', async () => {
+    for (const delayMs of [0, 1, 5, 20, 100]) {
+      const p = createProjector(
+        { sql: db.sql, js: log.js, stream: log.stream, subjects: log.subjects, log: silentLogger() },
+        { name: `stop-early-${delayMs}` },
+      );
+      p.start();
+      await new Promise((r) => setTimeout(r, delayMs));
+      const stopped = await Promise.race([
+        p.stop().then(() => 'stopped'),
+        new Promise((r) => setTimeout(() => r('hung'), 5000)),
+      ]);
+      expect(stopped, `stop after ${delayMs} ms`).toBe('stopped');
+      expect(p.status().state).toBe('stopped');
+    }
+  });
 });

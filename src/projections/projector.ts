@@ -231,6 +231,8 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
       });
     }, 5000);
     stopConsumer = () => messages.stop();
+    // stop() may have come while the consumer was being created: nobody else would stop it
+    if (abort.signal.aborted) messages.stop();
     const iterator = messages[Symbol.asyncIterator]();
     let buffer: JsMsg[] = [];
     let bytes = 0;
