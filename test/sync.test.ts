@@ -270,6 +270,13 @@ describe('the sync page', () => {
       expect(local.seen.length).toBe(30);
       expect(local.messages).toEqual((await serverState(account)).messages);
     }
+    // a sync page's message is the message API's JSON, plus read_at
+    const page = (await get(syncUrl(account, 0, 500))).body;
+    for (const m of page.messages.slice(0, 5)) {
+      const { read_at, ...rest } = m;
+      expect(rest).toEqual((await get(`/api/v1/messages/${m.id}`)).body);
+      expect(read_at === null || typeof read_at === 'number').toBe(true);
+    }
   });
 
   it('shows a message captured and recalled after the cursor only as deleted', async () => {
