@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conversationId, type HubEvent, messageId } from '../src/events/index.js';
+import { type HubEvent, messageId } from '../src/events/index.js';
 import { silentLogger } from '../src/logger.js';
 import { createProjector, type Projector } from '../src/projections/projector.js';
 import type { Sync } from '../src/sync/index.js';
+import { chatEvents, pmid } from './support/chat-events.js';
 import {
   createTestDatabase,
   createTestLog,
@@ -30,74 +31,10 @@ let sync: Sync;
 let http: Awaited<ReturnType<typeof serveApp>>;
 let proxy: TcpProxy;
 let browser: Browser | undefined;
-let n = 0;
-const T0 = 1_760_000_000_000;
-
-type Op =
-  | { kind: 'capture'; msg: number }
-  | { kind: 'edit'; msg: number }
-  | { kind: 'recall'; msg: number }
-  | { kind: 'read'; conv: number };
-
-const convOf = (msg: number) => `会话${msg % 3}`;
-const pmid = (msg: number) => `消息-${msg}`;
-
-function eventOf(account: string, op: Op): HubEvent {
-  const at = T0 + ++n * 1000;
-  const base = {
-    event_id: `browser-${n}`,
-    schema_version: 1 as const,
-    account_id: account,
-    occurred_at: at,
-    captured_at: at,
-  };
-  switch (op.kind) {
-    case 'capture':
-      return {
-        ...base,
-        type: 'MessageCaptured',
-        payload: {
-          platform_message_id: pmid(op.msg),
-          channel: 'direct',
-          conversation_id: convOf(op.msg),
-          direction: 'inbound',
-          sender: { platform_user_id: `粉丝_${op.msg % 3}`, name: `粉丝${op.msg % 3}号` },
-          content: `你好，第${op.msg}条私信`,
-          message_type: 'text',
-          created_at: at,
-        },
-      };
-    case 'edit':
-      return {
-        ...base,
-        type: 'MessageEdited',
-        payload: {
-          platform_message_id: pmid(op.msg),
-          conversation_id: convOf(op.msg),
-          new_content: `改过了：第${op.msg}条`,
-          edited_at: at,
-          edited_by: account,
-        },
-      };
-    case 'recall':
-      return {
-        ...base,
-        type: 'MessageRecalled',
-        payload: {
-          platform_message_id: pmid(op.msg),
-          conversation_id: convOf(op.msg),
-          recalled_at: at,
-          recalled_by: account,
-        },
-      };
-    case 'read':
-      return {
-        ...base,
-        type: 'MessagesMarkedRead',
-        payload: { conversation_id: conversationId(account, 'direct', `会话${op.conv}`), read_at: at },
-      };
-  }
-}
+const eventOf = chatEvents('browser', {
+  capture: (msg) => `你好，第${msg}条私信`,
+  edit: (msg) => `改过了：第${msg}条`,
+});
 
 /** Every stream sequence published, in order: the ids the page must end with. */
 const published: number[] = [];
