@@ -70,11 +70,11 @@ const ph = (name: string) => sql.placeholder(name);
  */
 export function createChangesReader(db: Drizzle, pg: Sql, projector: string) {
   /**
-   * (For counting.) The first `limit + 1` sequences after the cursor that changed something
-   * of the account, up to the projector's checkpoint, read in the same statement. Each branch is an
-   * index-only range scan with its own limit, so the cost follows the page, not the account.
-   * A sequence may turn out to carry nothing to send (an edit that came before its message):
-   * the page covers it all the same.
+   * For a device's lag: the first `limit + 1` sequences after the cursor that changed
+   * something of the account, up to the projector's checkpoint, read in the same statement.
+   * Each branch is an index-only range scan with its own limit, so the cost follows the
+   * limit, not the account. (It also counts the rare sequence that carries nothing to send,
+   * such as an edit that came before its message.)
    */
   async function boundary(q: ChangesQuery) {
     const n = q.limit + 1;
