@@ -11,6 +11,7 @@ import { ApiError, badRequest } from '../errors.js';
 import {
   AccountIdParam,
   ConversationSchema,
+  ErrorSchema,
   errorResponses,
   jsonContent,
   Limit,
@@ -105,10 +106,7 @@ const ackRoute = createRoute({
   responses: {
     200: jsonContent(DeviceSchema, 'The stored position (the larger of this and the stored one)'),
     400: errorResponses[400],
-    409: jsonContent(
-      errorResponses[400].content['application/json'].schema,
-      'The cursor is past the projector',
-    ),
+    409: jsonContent(ErrorSchema, 'The cursor is past the projector'),
   },
 });
 
