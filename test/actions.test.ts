@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActions } from '../src/commands/actions.js';
 import { conversationId } from '../src/events/index.js';
-import { silentLogger } from '../src/logger.js';
-import { createProjector, type Projector } from '../src/projections/projector.js';
+import type { Projector } from '../src/projections/projector.js';
 import { createProjectionWaiter } from '../src/projections/wait.js';
 import { simulateEvents } from '../src/worker/simulate.js';
 import {
@@ -10,6 +9,8 @@ import {
   createTestLog,
   projectedTo,
   rebuildChecksums,
+  requestJson,
+  startTestProjector,
   type TestLog,
   testApp,
 } from './support/env.js';
@@ -24,14 +25,7 @@ const A = 'dy_10001';
 
 beforeAll(async () => {
   [log, db] = await Promise.all([createTestLog('actions'), createTestDatabase('actions')]);
-  projector = createProjector({
-    sql: db.sql,
-    js: log.js,
-    stream: log.stream,
-    subjects: log.subjects,
-    log: silentLogger(),
-  });
-  projector.start();
+  projector = startTestProjector(log, db);
   const waitFor = createProjectionWaiter({ sql: db.sql, projector });
   const results = await log.publisher.publishMany([
     ...simulateEvents({
@@ -57,14 +51,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function call(method: string, path: string, body?: unknown) {
-  const res = await app.request(path, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as any, headers: res.headers };
-}
+const call = (method: string, path: string, body?: unknown) => requestJson(app, method, path, body);
 const list = async (query: string) =>
   (await call('GET', `/api/v1/conversations?account_id=${A}&limit=200&${query}`)).body;
 const streamCount = async () => (await log.jsm.streams.info(log.stream)).state.messages;

@@ -2,8 +2,7 @@ import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HubEvent, messageId } from '../src/events/index.js';
-import { silentLogger } from '../src/logger.js';
-import { createProjector, type Projector } from '../src/projections/projector.js';
+import type { Projector } from '../src/projections/projector.js';
 import type { Sync } from '../src/sync/index.js';
 import { chatEvents, pmid } from './support/chat-events.js';
 import {
@@ -12,6 +11,7 @@ import {
   eventually,
   projectedTo,
   serveApp,
+  startTestProjector,
   type TestLog,
   testApp,
   testSync,
@@ -85,11 +85,7 @@ interface Received {
 
 beforeAll(async () => {
   [log, db] = await Promise.all([createTestLog('browser'), createTestDatabase('browser')]);
-  projector = createProjector(
-    { sql: db.sql, js: log.js, stream: log.stream, subjects: log.subjects, log: silentLogger() },
-    { batchSize: 200 },
-  );
-  projector.start();
+  projector = startTestProjector(log, db, { batchSize: 200 });
   sync = await testSync(log, db, { heartbeatMs: 200 });
   http = await serveApp(testApp(db, { sync }));
   const { hostname, port } = new URL(http.url);

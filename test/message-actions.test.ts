@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActions } from '../src/commands/actions.js';
 import { conversationId, type HubEvent, messageId, parseEvent } from '../src/events/index.js';
-import { silentLogger } from '../src/logger.js';
-import { createProjector, type Projector } from '../src/projections/projector.js';
+import type { Projector } from '../src/projections/projector.js';
 import { createProjectionWaiter } from '../src/projections/wait.js';
 import type { Sync } from '../src/sync/index.js';
 import {
@@ -10,6 +9,8 @@ import {
   createTestLog,
   projectedTo,
   rebuildChecksums,
+  requestJson,
+  startTestProjector,
   type TestLog,
   testApp,
   testSync,
@@ -79,20 +80,13 @@ async function publish(...events: HubEvent[]) {
   await projectedTo(db, projector.name, Math.max(...r.map((x) => x.seq)));
   return r.map((x) => x.seq);
 }
-async function call(
+const call = (
   method: string,
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
   target = app,
-) {
-  const res = await target.request(path, {
-    method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
+) => requestJson(target, method, path, body, headers);
 const streamLast = async () => (await log.jsm.streams.info(log.stream)).state.last_seq;
 const eventAt = async (seq: number) => {
   const m = await log.jsm.streams.getMessage(log.stream, { seq });
@@ -105,14 +99,7 @@ const conv = (k: string) => conversationId(A, 'direct', k);
 
 beforeAll(async () => {
   [log, db] = await Promise.all([createTestLog('message_actions'), createTestDatabase('message_actions')]);
-  projector = createProjector({
-    sql: db.sql,
-    js: log.js,
-    stream: log.stream,
-    subjects: log.subjects,
-    log: silentLogger(),
-  });
-  projector.start();
+  projector = startTestProjector(log, db);
   const waitFor = createProjectionWaiter({ sql: db.sql, projector });
   sync = await testSync(log, db);
   app = testApp(db, { actions: createActions({ publisher: log.publisher, waitFor }), waitFor, sync });

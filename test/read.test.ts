@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActions } from '../src/commands/actions.js';
 import { conversationId, type HubEvent, messageId } from '../src/events/index.js';
-import { silentLogger } from '../src/logger.js';
-import { createProjector, type Projector } from '../src/projections/projector.js';
+import type { Projector } from '../src/projections/projector.js';
 import { createProjectionWaiter } from '../src/projections/wait.js';
 import { createRandom } from '../src/worker/simulate.js';
 import {
@@ -10,6 +9,8 @@ import {
   createTestLog,
   projectedTo,
   rebuildChecksums,
+  requestJson,
+  startTestProjector,
   type TestLog,
   testApp,
 } from './support/env.js';
@@ -55,27 +56,13 @@ async function publish(events: HubEvent[]) {
   const r = await log.publisher.publishMany(events);
   await projectedTo(db, projector.name, Math.max(...r.map((x) => x.seq)));
 }
-async function call(method: string, path: string, body?: unknown) {
-  const res = await app.request(path, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const call = (method: string, path: string, body?: unknown) => requestJson(app, method, path, body);
 const conv = (k: string) => conversationId(A, 'direct', k);
 const unread = async (k: string) => (await call('GET', `/api/v1/conversations/${conv(k)}`)).body.unread_count;
 
 beforeAll(async () => {
   [log, db] = await Promise.all([createTestLog('read'), createTestDatabase('read')]);
-  projector = createProjector({
-    sql: db.sql,
-    js: log.js,
-    stream: log.stream,
-    subjects: log.subjects,
-    log: silentLogger(),
-  });
-  projector.start();
+  projector = startTestProjector(log, db);
   const waitFor = createProjectionWaiter({ sql: db.sql, projector });
   app = testApp(db, { actions: createActions({ publisher: log.publisher, waitFor }), waitFor });
   await publish([

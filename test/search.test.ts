@@ -3,13 +3,19 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversationId, type HubEvent, messageId } from '../src/events/index.js';
-import { silentLogger } from '../src/logger.js';
-import { createProjector, type Projector } from '../src/projections/projector.js';
+import type { Projector } from '../src/projections/projector.js';
 import { searchMessages } from '../src/queries/search.queries.js';
 import { buildTsQuery } from '../src/search/query.js';
 import { normalize } from '../src/search/tokenizer.js';
 import { createRandom } from '../src/worker/simulate.js';
-import { createTestDatabase, createTestLog, projectedTo, type TestLog, testApp } from './support/env.js';
+import {
+  createTestDatabase,
+  createTestLog,
+  projectedTo,
+  startTestProjector,
+  type TestLog,
+  testApp,
+} from './support/env.js';
 
 // The substring contract, checked on real Chinese text none of us wrote: Song dynasty ci
 // from the chinese-poetry package, one line a message, some with Latin words and full-width
@@ -92,14 +98,7 @@ async function publishAndProject(events: HubEvent[]) {
 
 beforeAll(async () => {
   [log, db] = await Promise.all([createTestLog('search'), createTestDatabase('search')]);
-  projector = createProjector({
-    sql: db.sql,
-    js: log.js,
-    stream: log.stream,
-    subjects: log.subjects,
-    log: silentLogger(),
-  });
-  projector.start();
+  projector = startTestProjector(log, db);
   corpus = loadCorpus(6000);
   await publishAndProject(
     corpus.map((text, i) => captured(CORPUS_ACCOUNT, `c${i}`, text, { conv: `conv_${i % 50}` })),

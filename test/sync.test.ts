@@ -2,8 +2,7 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HubEvent, messageId } from '../src/events/index.js';
-import { silentLogger } from '../src/logger.js';
-import { createProjector, type Projector } from '../src/projections/projector.js';
+import type { Projector } from '../src/projections/projector.js';
 import type { Sync } from '../src/sync/index.js';
 import { type ChatOp, chatEvents } from './support/chat-events.js';
 import {
@@ -12,7 +11,9 @@ import {
   createTestLog,
   eventually,
   projectedTo,
+  requestJson,
   serveApp,
+  startTestProjector,
   type TestLog,
   testApp,
   testSync,
@@ -38,18 +39,8 @@ async function publish(events: HubEvent[]) {
   return last;
 }
 
-async function get(path: string) {
-  const res = await app.request(path);
-  return { status: res.status, body: (await res.json()) as any };
-}
-async function post(path: string, body: unknown) {
-  const res = await app.request(path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const get = (path: string) => requestJson(app, 'GET', path);
+const post = (path: string, body: unknown) => requestJson(app, 'POST', path, body);
 
 /** A client's local copy, built only from sync pages. */
 class LocalCopy {
@@ -109,11 +100,7 @@ const syncUrl = (account: string, cursor: number, limit: number) =>
 
 beforeAll(async () => {
   [log, db] = await Promise.all([createTestLog('sync'), createTestDatabase('sync')]);
-  projector = createProjector(
-    { sql: db.sql, js: log.js, stream: log.stream, subjects: log.subjects, log: silentLogger() },
-    { batchSize: 200 },
-  );
-  projector.start();
+  projector = startTestProjector(log, db, { batchSize: 200 });
   sync = await testSync(log, db, { heartbeatMs: 200 });
   app = testApp(db, { sync });
   http = await serveApp(app);

@@ -3,13 +3,14 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as schema from '../src/db/schema.js';
 import type { HubEvent, Sender } from '../src/events/index.js';
-import { silentLogger } from '../src/logger.js';
-import { createProjector, type Projector } from '../src/projections/projector.js';
+import type { Projector } from '../src/projections/projector.js';
 import {
   createTestDatabase,
   createTestLog,
   projectedTo,
   rebuildChecksums,
+  requestJson,
+  startTestProjector,
   type TestLog,
   testApp,
 } from './support/env.js';
@@ -70,26 +71,13 @@ async function publish(...events: HubEvent[]) {
   await projectedTo(db, projector.name, Math.max(...r.map((x) => x.seq)));
 }
 
-async function call(method: string, path: string, body?: unknown, target = app) {
-  const res = await target.request(path, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const call = (method: string, path: string, body?: unknown, target = app) =>
+  requestJson(target, method, path, body);
 const user = (id: string, query = '') => call('GET', `/api/v1/users/${encodeURIComponent(id)}${query}`);
 
 beforeAll(async () => {
   [log, db] = await Promise.all([createTestLog('users'), createTestDatabase('users')]);
-  projector = createProjector({
-    sql: db.sql,
-    js: log.js,
-    stream: log.stream,
-    subjects: log.subjects,
-    log: silentLogger(),
-  });
-  projector.start();
+  projector = startTestProjector(log, db);
   app = testApp(db);
 });
 

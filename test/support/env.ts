@@ -11,7 +11,7 @@ import { createPublisher, type Publisher } from '../../src/log/publisher.js';
 import { ensureStream } from '../../src/log/stream.js';
 import { createSubjects, type Subjects } from '../../src/log/subjects.js';
 import { silentLogger } from '../../src/logger.js';
-import { createProjector } from '../../src/projections/projector.js';
+import { createProjector, type ProjectorOptions } from '../../src/projections/projector.js';
 import { devicesBucket } from '../../src/sync/devices.js';
 import { createSync } from '../../src/sync/index.js';
 import type { LiveOptions } from '../../src/sync/live.js';
@@ -113,6 +113,32 @@ export function testApp(db: Db, deps: Partial<AppDeps> = {}) {
   });
 }
 
+/** The projector of a test log into a test database, started. */
+export function startTestProjector(log: TestLog, db: Db, options: ProjectorOptions = {}) {
+  const projector = createProjector(
+    { sql: db.sql, js: log.js, stream: log.stream, subjects: log.subjects, log: silentLogger() },
+    options,
+  );
+  projector.start();
+  return projector;
+}
+
+/** One JSON request to an app (`app.request`); a string body is sent as it is. */
+export async function requestJson(
+  app: { request: (path: string, init: RequestInit) => Response | Promise<Response> },
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const res = await app.request(path, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as any, headers: res.headers };
+}
+
 /**
  * Projects the whole stream into a fresh database and returns the checksums of both read
  * models, the live one (`db`, once projected to the end) and the rebuilt one.
@@ -122,14 +148,7 @@ export async function rebuildChecksums(log: TestLog, db: Db, label: string) {
   await projectedTo(db, `read-models:${log.stream}`, last);
   const fresh = await createTestDatabase(label);
   try {
-    const p = createProjector({
-      sql: fresh.sql,
-      js: log.js,
-      stream: log.stream,
-      subjects: log.subjects,
-      log: silentLogger(),
-    });
-    p.start();
+    const p = startTestProjector(log, fresh);
     await projectedTo(fresh, p.name, last);
     await p.stop();
     return { live: await checksumReadModels(db.sql), rebuilt: await checksumReadModels(fresh.sql) };
