@@ -1,4 +1,4 @@
-import { rowCodec } from '../db/bulk.js';
+import { COPY_MIN_ROWS, rowCodec } from '../db/bulk.js';
 import type { Tx } from '../db/client.js';
 import {
   accounts,
@@ -196,31 +196,48 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     const [newUsers, changedUsers] = split(state.users, state.dirty.users, existing.users);
     const [newAccounts, changedAccounts] = split(state.accounts, state.dirty.accounts, existing.accounts);
 
-    await messageRows.copyIn(tx, newMessages);
-    await editRows.copyIn(tx, state.edits);
-    await outcomeRows.copyIn(tx, state.outcomes);
-    await conversationRows.copyIn(tx, newConversations);
-    await userRows.copyIn(tx, newUsers);
-    await accountRows.copyIn(tx, newAccounts);
-    await Promise.all([
+    // Bulk COPYs first, one at a time; then every other statement at once, pipelined on the
+    // transaction's connection: a small batch costs a single round trip here.
+    const writes: Promise<unknown>[] = [];
+    const insert = async <R>(
+      codec: { insert(tx: Tx, rows: readonly R[]): Promise<void> },
+      rows: readonly R[],
+    ) => {
+      if (rows.length >= COPY_MIN_ROWS) await codec.insert(tx, rows);
+      else {
+        const written = codec.insert(tx, rows);
+        written.catch(() => {}); // Promise.all below reports it; a COPY may be awaited first
+        writes.push(written);
+      }
+    };
+    await insert(messageRows, newMessages);
+    await insert(editRows, state.edits);
+    await insert(outcomeRows, state.outcomes);
+    await insert(conversationRows, newConversations);
+    await insert(userRows, newUsers);
+    await insert(accountRows, newAccounts);
+    writes.push(
       messageRows.update(tx, changedMessages),
       conversationRows.update(tx, changedConversations),
       userRows.update(tx, changedUsers),
       accountRows.update(tx, changedAccounts),
-    ]);
+    );
     const blocks = [...state.dirty.blocked].map((k) => state.blocked.get(k));
-    await blockedRows.upsert(
-      tx,
-      blocks.filter((b) => b != null),
+    writes.push(
+      blockedRows.upsert(
+        tx,
+        blocks.filter((b) => b != null),
+      ),
     );
     const unblocked = [...state.dirty.blocked]
       .filter((k) => state.blocked.get(k) === null)
       .map((k) => k.split('\u0000'));
     if (unblocked.length > 0) {
-      await tx`
+      writes.push(tx`
         delete from blocked_users where (account_id, platform_user_id) in (
-          select * from unnest(${unblocked.map((u) => u[0]!)}::text[], ${unblocked.map((u) => u[1]!)}::text[]))`;
+          select * from unnest(${unblocked.map((u) => u[0]!)}::text[], ${unblocked.map((u) => u[1]!)}::text[]))`);
     }
+    await Promise.all(writes);
     return () => {
       for (const id of state.dirty.conversations) cache.conversations.set(id, state.conversations.get(id)!);
       for (const id of state.dirty.users) cache.users.set(id, state.users.get(id)!);
