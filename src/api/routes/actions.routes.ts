@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import type { ActionResult, Actions } from '../../commands/actions.js';
 import type { Drizzle } from '../../db/client.js';
 import { MAX_TAGS, PlatformId, Tag } from '../../events/index.js';
-import { accountExists } from '../../queries/admin.queries.js';
+import { accountExists } from '../../queries/accounts.queries.js';
 import { getConversation, listBlockedUsers, listTags } from '../../queries/conversations.queries.js';
 import { badRequest, notFound } from '../errors.js';
 import {
