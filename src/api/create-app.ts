@@ -13,6 +13,7 @@ import { type Readiness, registerHealthRoutes } from './routes/health.routes.js'
 import { registerMessageActionRoutes } from './routes/message-actions.routes.js';
 import { registerMessageRoutes } from './routes/messages.routes.js';
 import { registerReadRoutes } from './routes/read.routes.js';
+import { registerReplyRoutes } from './routes/replies.routes.js';
 import { registerSearchRoutes } from './routes/search.routes.js';
 import { registerSyncRoutes } from './routes/sync.routes.js';
 import { registerUserRoutes } from './routes/users.routes.js';
@@ -31,6 +32,8 @@ export interface AppDeps {
   minSeqTimeoutMs?: number;
   /** The projector's checkpoint and the stream's end, for the accounts' lag; without it the lag is null. */
   projectorPosition?: () => Promise<ProjectorPosition>;
+  /** How long a requested reply may stay pending before the hub expires it. */
+  replyTimeoutMs?: number;
   /** The wall clock of queries that depend on "now" ("today"); projections never read it. */
   clock?: () => number;
 }
@@ -66,6 +69,7 @@ export function createApp(deps: AppDeps) {
     clock: deps.clock ?? Date.now,
     projectorPosition: deps.projectorPosition,
   });
+  registerReplyRoutes(app, { db: deps.db, actions: deps.actions, replyTimeoutMs: deps.replyTimeoutMs });
   registerSearchRoutes(app, deps.db);
   registerReadRoutes(app, deps.db, deps.actions);
   if (deps.sync) registerSyncRoutes(app, deps.sync);
