@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActions } from '../src/commands/actions.js';
 import { conversationId, type HubEvent, parseEvent } from '../src/events/index.js';
@@ -348,6 +349,31 @@ describe('accounts', () => {
       ]);
     }
     expect(await streamLast()).toBe(before);
+  });
+
+  it('never answers a malformed query or id with a 500', async () => {
+    const text = fc.string({ unit: 'binary', maxLength: 40 });
+    const segment = text.map((t) => encodeURIComponent(t.toWellFormed()));
+    const paths = fc.oneof(
+      fc
+        .dictionary(fc.constantFrom('tz', 'since', 'min_seq'), text, { maxKeys: 2 })
+        .map((q) => `/api/v1/accounts/status/all?${new URLSearchParams(q)}`),
+      fc
+        .dictionary(fc.constantFrom('account_id', 'status', 'limit', 'offset'), text, { maxKeys: 3 })
+        .map((q) => `/api/v1/replies?${new URLSearchParams(q)}`),
+      segment.map((id) => `/api/v1/accounts/${id}`),
+      segment.map((id) => `/api/v1/replies/${id}`),
+      segment.map((id) => `/api/v1/replies/account/${id}/stats`),
+    );
+    await fc.assert(
+      fc.asyncProperty(paths, async (url) => {
+        const res = await app.request(url);
+        expect([url, res.status < 500]).toEqual([url, true]);
+        const body = (await res.json()) as any;
+        if (res.status === 400) expect(body.error.field).toEqual(expect.any(String));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('answers 404 for an account the log never named, appending nothing', async () => {
