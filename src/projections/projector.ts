@@ -61,6 +61,9 @@ export interface BatchCommitted {
  */
 export const PROJECTED_CHANNEL = 'im_hub_projected';
 
+/** How long each pull request of the projector's consumer lasts (its heartbeat is half of it). */
+const PULL_EXPIRES_MS = 4000;
+
 /** Raised when the checkpoint moved under us: another process projected. We resync from it. */
 class CheckpointMovedError extends Error {
   constructor(expected: number) {
@@ -242,8 +245,14 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
         ? { deliver_policy: DeliverPolicy.All }
         : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: status.checkpoint + 1 },
     );
-    // Pull in bounded rounds: a very large pull request stalls the ordered consumer.
-    const messages = await consumer.consume({ max_messages: Math.min(batchSize * 2, 10_000) });
+    // Pull in bounded rounds: a very large pull request stalls the ordered consumer. Pulls that
+    // expire every few seconds carry heartbeats every half of that: after a NATS restart the
+    // consumer notices the missing heartbeats and recreates itself within seconds, instead of
+    // after the default 30 s pull.
+    const messages = await consumer.consume({
+      max_messages: Math.min(batchSize * 2, 10_000),
+      expires: PULL_EXPIRES_MS,
+    });
     let lockLost: Error | null = null;
     const lockCheck = setInterval(() => {
       lock`select 1`.catch((e: Error) => {
