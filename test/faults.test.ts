@@ -1,0 +1,268 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { checksumReadModels } from '../src/db/checksum.js';
+import { createDb } from '../src/db/client.js';
+import { connectNats, type Nats } from '../src/log/connect.js';
+import { createPublisher, type Publisher } from '../src/log/publisher.js';
+import { createSubjects, type Subjects } from '../src/log/subjects.js';
+import { silentLogger } from '../src/logger.js';
+import { createProjector } from '../src/projections/projector.js';
+import { simulateEvents } from '../src/worker/simulate.js';
+import {
+  checkpointOf,
+  createTestDatabase,
+  createTestLog,
+  eventually,
+  natsUrl,
+  projectedTo,
+} from './support/env.js';
+import { type ServiceProcess, spawnCli } from './support/process.js';
+import { freePort, startNats, startPostgres } from './support/servers.js';
+
+// While a worker publishes a steady stream and the real service (a child process) projects it,
+// one part fails: the NATS server, the Postgres server, or the projecting service process. The
+// service must see it (/ready), recover by itself, and end with every published event projected
+// exactly once: read models equal to a clean projection of the same stream.
+
+const EVENTS = 1_500;
+const RATE = 300;
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Readiness {
+  ready: boolean;
+  nats: { ok: boolean };
+  postgres: { ok: boolean };
+  projector: { state: string; checkpoint: number };
+}
+
+async function readiness(port: number): Promise<{ status: number; body: Readiness } | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/ready`, { signal: AbortSignal.timeout(5000) });
+    return { status: res.status, body: (await res.json()) as Readiness };
+  } catch {
+    return null; // not listening yet
+  }
+}
+
+async function waitReady(port: number, what: string, check: (r: Readiness, status: number) => boolean) {
+  let last: unknown = null;
+  try {
+    return await eventually(
+      async () => {
+        const r = await readiness(port);
+        last = r;
+        return r && check(r.body, r.status) ? r.body : undefined;
+      },
+      what,
+      60_000,
+      100,
+    );
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; /ready last said ${JSON.stringify(last)}`);
+  }
+}
+
+/** The real service as a child process on a port of its own. */
+async function startService(env: Record<string, string>): Promise<{ svc: ServiceProcess; port: number }> {
+  const port = await freePort();
+  const svc = spawnCli(['serve'], { ...env, PORT: String(port), HOST: '127.0.0.1' });
+  cleanups.push(async () => {
+    if (svc.child.exitCode === null && svc.child.signalCode === null) svc.child.kill('SIGKILL');
+    await svc.exited;
+  });
+  await waitReady(port, `service on ${port} ready`, (r) => r.ready).catch((e) => {
+    throw new Error(`${(e as Error).message}; its output:\n${svc.output()}`);
+  });
+  return { svc, port };
+}
+
+/**
+ * A worker that publishes each event until the log acknowledges it, retrying the same event
+ * (same event id) after an error: the log de-duplicates a retry whose first try was stored.
+ */
+function steadyWorker(publisher: Publisher, label: string) {
+  const events = [...simulateEvents({ seed: 5, events: EVENTS, accounts: 3, runId: `faults-${label}` })];
+  let acked = 0;
+  let errors = 0;
+  const done = (async () => {
+    const start = Date.now();
+    for (let i = 0; i < events.length; i++) {
+      for (;;) {
+        try {
+          await publisher.publish(events[i]!);
+          acked++;
+          break;
+        } catch {
+          errors++;
+          await sleep(200);
+        }
+      }
+      const due = start + ((i + 1) * 1000) / RATE;
+      if (due > Date.now()) await sleep(due - Date.now());
+    }
+  })();
+  return {
+    events,
+    done,
+    acked: () => acked,
+    errors: () => errors,
+    reached: (n: number) => eventually(async () => (acked >= n ? true : undefined), `${n} events published`),
+  };
+}
+
+/** Projects the whole stream into a fresh database: the reference the live read models must equal. */
+async function cleanChecksums(nats: Nats, stream: string, subjects: Subjects, lastSeq: number) {
+  const fresh = await createTestDatabase('faults_clean');
+  try {
+    const p = createProjector({ sql: fresh.sql, js: nats.js, stream, subjects, log: silentLogger() });
+    p.start();
+    await projectedTo(fresh, p.name, lastSeq);
+    await p.stop();
+    return await checksumReadModels(fresh.sql);
+  } finally {
+    await fresh.drop();
+  }
+}
+
+describe('faults survived with nothing lost', () => {
+  it('NATS stops and comes back: /ready says so, workers retry, every event is projected once', async () => {
+    const server = await startNats();
+    cleanups.push(() => server.destroy());
+    const db = await createTestDatabase('faults_nats');
+    cleanups.push(() => db.drop());
+    const stream = `FAULTS_NATS_${Date.now()}`;
+    const prefix = `faultsnats${Date.now()}.ev`;
+    const { port } = await startService({
+      DATABASE_URL: db.url,
+      NATS_URL: server.url,
+      STREAM_NAME: stream,
+      SUBJECT_PREFIX: prefix,
+    });
+    const nats = await connectNats({ url: server.url, name: 'faults-worker' });
+    cleanups.push(() => nats.nc.close());
+    const subjects = createSubjects(prefix);
+    const worker = steadyWorker(createPublisher({ js: nats.js, stream, subjects, timeoutMs: 1000 }), 'nats');
+
+    await worker.reached(300);
+    await server.stop('SIGKILL');
+    const down = await waitReady(
+      port,
+      '/ready to report NATS down',
+      (r, status) => status === 503 && !r.nats.ok,
+    );
+    expect(down.postgres.ok).toBe(true);
+    await sleep(1500);
+    const ackedWhileDown = worker.acked();
+    await server.start();
+    const backAt = Date.now();
+    await waitReady(port, '/ready after NATS is back', (r, status) => status === 200 && r.nats.ok);
+    // the projector follows the log again within seconds of its return
+    const seqAfterReturn = (await nats.jsm.streams.info(stream)).state.last_seq;
+    await projectedTo(db, `read-models:${stream}`, seqAfterReturn, 20_000);
+    const resumedMs = Date.now() - backAt;
+    await worker.done;
+
+    // the worker saw the outage as errors and retried; nothing was acknowledged while the log was down
+    expect(worker.errors()).toBeGreaterThan(0);
+    expect(ackedWhileDown).toBeLessThan(EVENTS);
+    expect(resumedMs).toBeLessThan(15_000);
+    const info = await nats.jsm.streams.info(stream);
+    expect(info.state.messages).toBe(EVENTS); // every event stored once, retries de-duplicated
+    await projectedTo(db, `read-models:${stream}`, info.state.last_seq);
+    expect(await checksumReadModels(db.sql)).toEqual(
+      await cleanChecksums(nats, stream, subjects, info.state.last_seq),
+    );
+  });
+
+  it('Postgres crashes and restarts: /ready says so, the projector resumes from its checkpoint', async () => {
+    const pg = await startPostgres();
+    cleanups.push(() => pg.destroy());
+    const log = await createTestLog('faults_pg');
+    cleanups.push(() => log.close());
+    const databaseUrl = pg.url.replace(/\/postgres$/, '/hub');
+    const { port, svc } = await startService({
+      DATABASE_URL: databaseUrl,
+      NATS_URL: natsUrl(),
+      STREAM_NAME: log.stream,
+      SUBJECT_PREFIX: log.subjects.prefix,
+    });
+    const worker = steadyWorker(log.publisher, 'pg');
+
+    await worker.reached(300);
+    await pg.stop('immediate'); // a crash: no shutdown checkpoint, sessions cut
+    const down = await waitReady(
+      port,
+      '/ready to report Postgres down',
+      (r, status) => status === 503 && !r.postgres.ok,
+    ).catch((e) => {
+      throw new Error(`${(e as Error).message}\nservice exit ${svc.child.exitCode} output:\n${svc.output()}`);
+    });
+    expect(down.nats.ok).toBe(true);
+    await sleep(1500);
+    await pg.start();
+    await waitReady(
+      port,
+      '/ready after Postgres is back',
+      (r, status) => status === 200 && r.postgres.ok,
+    ).catch((e) => {
+      throw new Error(`${(e as Error).message}\nservice exit ${svc.child.exitCode} output:\n${svc.output()}`);
+    });
+    await worker.done;
+
+    // publishing never depended on Postgres
+    expect(worker.errors()).toBe(0);
+    const info = await log.jsm.streams.info(log.stream);
+    expect(info.state.messages).toBe(EVENTS);
+    const live = createDb(databaseUrl, { max: 2 });
+    cleanups.push(() => live.close());
+    await projectedTo(live, `read-models:${log.stream}`, info.state.last_seq);
+    expect(await checksumReadModels(live.sql)).toEqual(
+      await cleanChecksums(log, log.stream, log.subjects, info.state.last_seq),
+    );
+  });
+
+  it('two service processes: one projects, the other takes over when it is killed', async () => {
+    const log = await createTestLog('faults_two');
+    cleanups.push(() => log.close());
+    const db = await createTestDatabase('faults_two');
+    cleanups.push(() => db.drop());
+    const env = {
+      DATABASE_URL: db.url,
+      NATS_URL: natsUrl(),
+      STREAM_NAME: log.stream,
+      SUBJECT_PREFIX: log.subjects.prefix,
+    };
+    const a = await startService(env);
+    const b = await startService(env);
+    const worker = steadyWorker(log.publisher, 'two');
+    await worker.reached(300);
+
+    const states = await Promise.all(
+      [a, b].map(async (s) => (await readiness(s.port))!.body.projector.state),
+    );
+    expect(states.sort()).toEqual(['projecting', 'standby']);
+    const [active, standby] = states[0] === 'projecting' ? [a, b] : [b, a];
+    // both answer queries; only one holds the projector lock
+    const checkpointAtKill = await checkpointOf(db, `read-models:${log.stream}`);
+    active.svc.child.kill('SIGKILL');
+    await active.svc.exited;
+    const killedAt = Date.now();
+    await waitReady(standby.port, 'the standby to take over', (r) => r.projector.state === 'projecting');
+    const takeoverMs = Date.now() - killedAt;
+    expect(takeoverMs).toBeLessThan(10_000);
+    await worker.done;
+
+    const info = await log.jsm.streams.info(log.stream);
+    expect(info.state.messages).toBe(EVENTS);
+    await projectedTo(db, `read-models:${log.stream}`, info.state.last_seq);
+    expect(await checkpointOf(db, `read-models:${log.stream}`)).toBeGreaterThan(checkpointAtKill);
+    expect(await checksumReadModels(db.sql)).toEqual(
+      await cleanChecksums(log, log.stream, log.subjects, info.state.last_seq),
+    );
+  });
+});
