@@ -77,7 +77,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
   });
   const projector = createProjector(
     { sql: db.sql, js: nats.js, stream: config.STREAM_NAME, subjects: nats.subjects, log },
-    { batchSize: config.PROJECTOR_BATCH_SIZE },
+    { batchSize: config.PROJECTOR_BATCH_SIZE, chainCheckpointEvery: config.AUDIT_CHECKPOINT_EVERY },
   );
   projector.start();
 

@@ -7,6 +7,7 @@ import { rejectedEvents } from '../db/schema.js';
 import { decodeEvent } from '../events/index.js';
 import type { Subjects } from '../log/subjects.js';
 import type { Logger } from '../logger.js';
+import { type ChainStep, createChainProjection } from './chain.projection.js';
 import { type SequencedEvent, sequenced } from './fold.js';
 import { createReadModelsProjection } from './read-models.projection.js';
 
@@ -35,6 +36,8 @@ export interface ProjectorOptions {
    * again from the log. Nothing is lost and nothing applied twice.
    */
   durableCommit?: boolean;
+  /** Every this many sequences the audit chain's hash is kept as a checkpoint. */
+  chainCheckpointEvery?: number;
 }
 
 export type ProjectorState = 'idle' | 'standby' | 'projecting' | 'failing' | 'stopped';
@@ -104,6 +107,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
   const lockRetryMs = options.lockRetryMs ?? 1000;
   const durableCommit = options.durableCommit ?? false;
   const readModels = createReadModelsProjection();
+  const chain = createChainProjection(stream, options.chainCheckpointEvery ?? 1000);
 
   const events = new EventEmitter<{ committed: [BatchCommitted] }>();
   events.setMaxListeners(0);
@@ -143,6 +147,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     toSeq: number;
     valid: SequencedEvent[];
     rejected: (typeof rejectedEvents.$inferSelect)[];
+    chain: ChainStep;
   }
 
   /** Parses a batch against the contract (pure CPU work, done while the previous batch commits). */
@@ -150,7 +155,8 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     const valid: SequencedEvent[] = [];
     const rejected: Decoded['rejected'] = [];
     for (const m of batch) {
-      if (m.seq <= fromSeq) continue; // already applied (redelivery after a reconnect)
+      chain.append(m); // every stored message is chained, the ones rejected below too
+      if (m.seq <= fromSeq) continue; // already applied (redelivery after a reconnect, or the chain catching up)
       const parsed = decodeEvent(m.data);
       let reason = parsed.ok ? null : parsed.reason;
       if (parsed.ok) {
@@ -177,26 +183,31 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
       toSeq: Math.max(fromSeq, batch[batch.length - 1]!.seq),
       valid,
       rejected,
+      chain: chain.take(),
     };
   }
 
-  /** Read models, rejected events and the checkpoint, in one transaction. */
+  /** Read models, rejected events, the audit chain and the checkpoint, in one transaction. */
   async function commit(d: Decoded): Promise<void> {
-    if (d.toSeq <= d.fromSeq) return;
+    const advances = d.toSeq > d.fromSeq;
+    if (!advances && d.chain.to.seq === d.chain.from.seq) return;
     let committed = () => {};
     await sql.begin(async (tx) => {
       if (!durableCommit) void tx`set local synchronous_commit = off`;
       committed = await readModels.apply(tx, d.valid);
       await rejectedRows.insertNew(tx, d.rejected);
+      if (!(await chain.write(tx, d.chain))) throw new CheckpointMovedError(d.fromSeq);
       // Compare-and-set: if another process moved the checkpoint, nothing of this batch commits.
       const moved = await tx<{ last_seq: number }[]>`
         update projector_checkpoints set last_seq = ${d.toSeq}
         where projector = ${name} and last_seq = ${d.fromSeq} returning last_seq`;
       if (moved.length !== 1) throw new CheckpointMovedError(d.fromSeq);
       // delivered to listeners when (and only if) the transaction commits
-      await tx`select pg_notify(${PROJECTED_CHANNEL}, ${JSON.stringify({ projector: name, seq: d.toSeq })})`;
+      if (advances)
+        await tx`select pg_notify(${PROJECTED_CHANNEL}, ${JSON.stringify({ projector: name, seq: d.toSeq })})`;
     });
     committed();
+    if (!advances) return; // only the chain caught up
     status.checkpoint = d.toSeq;
     if (d.rejected.length > 0) {
       log.warn({ projector: name, rejected: d.rejected.map((r) => r.seq) }, 'rejected malformed events');
@@ -212,14 +223,20 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
   async function project(lock: ReservedSql): Promise<void> {
     readModels.reset(); // whatever happened while we did not hold the lock, read it afresh
     status.checkpoint = await readCheckpoint();
+    // The chain may lag the read models (a database projected before the chain existed): read
+    // from the earlier of the two; messages already applied are only chained.
+    const startAfter = Math.min(status.checkpoint, (await chain.load(sql)).seq);
     status.state = 'projecting';
     status.lastError = null;
-    log.info({ projector: name, from: status.checkpoint + 1 }, 'projector started');
+    log.info(
+      { projector: name, from: status.checkpoint + 1, chain_from: startAfter + 1 },
+      'projector started',
+    );
     const consumer = await js.consumers.get(
       stream,
-      status.checkpoint === 0
+      startAfter === 0
         ? { deliver_policy: DeliverPolicy.All }
-        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: status.checkpoint + 1 },
+        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startAfter + 1 },
     );
     // Pull in bounded rounds: a very large pull request stalls the ordered consumer.
     const messages = await consumer.consume({ max_messages: Math.min(batchSize * 2, 10_000) });
