@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApp } from './api/create-app.js';
 import type { Readiness } from './api/routes/health.routes.js';
+import { createAuditLog } from './audit/audit-log.js';
 import { createActions } from './commands/actions.js';
 import type { Config } from './config.js';
 import { createDb, type Db } from './db/client.js';
@@ -130,7 +131,15 @@ export async function startService(config: Config, log: Logger): Promise<Service
     },
     { heartbeatMs: config.LIVE_HEARTBEAT_MS, maxBufferBytes: config.LIVE_BUFFER_BYTES },
   );
-  const app = createApp({ db: db.db, log, readiness, actions, waitFor, sync });
+  const audit = createAuditLog({
+    sql: db.sql,
+    js: nats.js,
+    jsm: nats.jsm,
+    stream: config.STREAM_NAME,
+    subjects: nats.subjects,
+    checkpointEvery: config.AUDIT_CHECKPOINT_EVERY,
+  });
+  const app = createApp({ db: db.db, log, readiness, actions, waitFor, sync, audit });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

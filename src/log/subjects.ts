@@ -59,6 +59,8 @@ export function createSubjects(prefix: string) {
     all: `${prefix}.>`,
     event: (accountId: string, type: EventType | string) => `${prefix}.${encodeToken(accountId)}.${type}`,
     account: (accountId: string) => `${prefix}.${encodeToken(accountId)}.*`,
+    /** One event type, every account. */
+    type: (type: EventType | string) => `${prefix}.*.${type}`,
     /** The account and type a subject names, or null when it is not one of ours. */
     parse(subject: string): { accountId: string; type: string } | null {
       const tokens = subject.split('.');
