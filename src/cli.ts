@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from './config.js';
 import { parseEvent } from './events/index.js';
 import { createPublisher } from './log/publisher.js';
@@ -28,7 +28,9 @@ const program = new Command()
   .description(
     'Message hub: workers publish to NATS JetStream, projectors build Postgres read models, the API serves clients.',
   )
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // commander's own usage errors exit 2 like ours (subcommands inherit this)
+  .exitOverride();
 
 program
   .command('serve')
@@ -152,6 +154,7 @@ program
   );
 
 program.parseAsync(process.argv).catch((e: unknown) => {
+  if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : EXIT_USAGE);
   if (e instanceof ConfigError) {
     process.stderr.write(`${e.message}\n`);
     process.exit(EXIT_USAGE);
