@@ -371,6 +371,24 @@ describe('message timeline', () => {
   });
 });
 
+describe('API document', () => {
+  it('describes the audit routes', async () => {
+    const { status, body } = await get('/openapi.json');
+    expect(status).toBe(200);
+    expect(Object.keys(body.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/audit/events',
+        '/api/v1/audit/messages/{id}/timeline',
+        '/api/v1/audit/chain',
+      ]),
+    );
+    expect(Object.keys(body.paths['/api/v1/audit/events'].get.responses['200'].content)).toEqual([
+      'application/json',
+      'application/x-ndjson',
+    ]);
+  });
+});
+
 describe('hash chain', () => {
   it('gives every checkpoint as an independent recomputation of the log does', async () => {
     const { body } = await get('/api/v1/audit/chain?limit=1000');
