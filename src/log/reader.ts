@@ -1,4 +1,10 @@
-import { DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import {
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  type MsgRequest,
+} from '@nats-io/jetstream';
 
 export interface LogReaderDeps {
   js: JetStreamClient;
@@ -29,7 +35,13 @@ export interface RangeQuery {
 export async function* readRange(deps: LogReaderDeps, q: RangeQuery): AsyncGenerator<JsMsg> {
   if (q.fromSeq > q.toSeq) return;
   // A consumer with nothing to deliver would wait: find the first message on the subject first.
-  const first = await deps.jsm.direct.getMessage(deps.stream, { seq: q.fromSeq, next_by_subj: q.subject });
+  // Asked of the stream's leader (a direct get may be answered by a replica that lags); the
+  // server (2.9+) takes `next_by_subj` there too, though the client's type only lists it for
+  // direct gets.
+  const first = await deps.jsm.streams.getMessage(deps.stream, {
+    seq: q.fromSeq,
+    next_by_subj: q.subject,
+  } as unknown as MsgRequest);
   if (!first || first.seq > q.toSeq) return;
   const consumer = await deps.js.consumers.get(deps.stream, {
     deliver_policy: DeliverPolicy.StartSequence,
@@ -49,7 +61,7 @@ export async function* readRange(deps: LogReaderDeps, q: RangeQuery): AsyncGener
   }
 }
 
-/** One stored message by sequence (direct get), or null when the stream has none there. */
+/** One stored message by sequence (from the stream's leader), or null when the stream has none there. */
 export async function getStored(deps: LogReaderDeps, seq: number) {
-  return deps.jsm.direct.getMessage(deps.stream, { seq });
+  return deps.jsm.streams.getMessage(deps.stream, { seq });
 }
