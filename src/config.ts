@@ -29,6 +29,10 @@ export const EnvSchema = z.object({
   LIVE_HEARTBEAT_MS: Positive.default(15_000),
   /** Bytes buffered for one live-stream client before it is disconnected (it resumes by itself). */
   LIVE_BUFFER_BYTES: Positive.default(4 * 1024 * 1024),
+  /** How long a requested reply may stay pending before the hub marks it expired. */
+  REPLY_TIMEOUT_MS: Positive.default(5 * 60 * 1000),
+  /** Interval of the sweep that expires replies (in the process that projects). */
+  REPLY_SWEEP_MS: Positive.default(1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: Positive.default(10_000),
 });

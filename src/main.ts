@@ -4,6 +4,7 @@ import { createApp } from './api/create-app.js';
 import type { Readiness } from './api/routes/health.routes.js';
 import { createAuditLog } from './audit/audit-log.js';
 import { createActions } from './commands/actions.js';
+import { createReplySweeper } from './commands/reply-expiry.js';
 import type { Config } from './config.js';
 import { createDb, type Db } from './db/client.js';
 import { ensureDatabase, redactUrl, runMigrations } from './db/migrate.js';
@@ -118,6 +119,19 @@ export async function startService(config: Config, log: Logger): Promise<Service
   const waitFor = createProjectionWaiter({ sql: db.sql, projector });
   const publisher = createPublisher({ js: nats.js, stream: config.STREAM_NAME, subjects: nats.subjects });
   const actions = createActions({ publisher, waitFor });
+  const sweeper = createReplySweeper(
+    { db: db.db, publisher, log, isActive: () => projector.status().state === 'projecting' },
+    { intervalMs: config.REPLY_SWEEP_MS },
+  );
+  async function projectorPosition() {
+    const [rows, info] = await Promise.all([
+      db.sql<
+        { last_seq: number }[]
+      >`select last_seq from projector_checkpoints where projector = ${projector.name}`,
+      withTimeout(nats.jsm.streams.info(config.STREAM_NAME), 2000, 'JetStream').catch(() => null),
+    ]);
+    return { checkpoint: rows[0]?.last_seq ?? 0, stream_last_seq: info?.state.last_seq ?? null };
+  }
   const sync = await createSync(
     {
       db: db.db,
@@ -139,13 +153,24 @@ export async function startService(config: Config, log: Logger): Promise<Service
     subjects: nats.subjects,
     checkpointEvery: config.AUDIT_CHECKPOINT_EVERY,
   });
-  const app = createApp({ db: db.db, log, readiness, actions, waitFor, sync, audit });
+  const app = createApp({
+    db: db.db,
+    log,
+    readiness,
+    actions,
+    waitFor,
+    sync,
+    audit,
+    projectorPosition,
+    replyTimeoutMs: config.REPLY_TIMEOUT_MS,
+  });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
   });
   const port = (server.address() as AddressInfo).port;
+  sweeper.start();
   log.info({ url: `http://${config.HOST}:${port}`, stream: config.STREAM_NAME }, 'im-hub listening');
 
   let stopping: Promise<void> | null = null;
@@ -159,6 +184,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
           server.close(() => resolve());
           if ('closeIdleConnections' in server) server.closeIdleConnections();
         });
+        await sweeper.stop();
         await projector.stop();
         await nats.nc.drain().catch(() => {});
         await db.close();

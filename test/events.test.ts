@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { conversationId, decodeEvent, messageId, parseEvent } from '../src/events/index.js';
-import { createSubjects, decodeToken, encodeToken } from '../src/log/subjects.js';
+import { conversationId, decodeEvent, messageId, parseEvent, replyId } from '../src/events/index.js';
+import { createSubjects, decodeToken, encodeToken, replyConsumerName } from '../src/log/subjects.js';
 
 const captured = {
   event_id: 'evt-1',
@@ -105,6 +105,58 @@ describe('event contract', () => {
     if (!r.ok) expect(r.reason).toMatch(/^payload:/);
   });
 
+  it('accepts account and reply events, and names the field that is wrong', () => {
+    const envelope = { ...captured, event_id: 'evt-2', actor: 'ops_wang' };
+    const registered = {
+      ...envelope,
+      type: 'AccountRegistered',
+      payload: { display_name: ' 官方旗舰店 ', platform: 'douyin', status: 'active', notes: null },
+    };
+    const r = parseEvent(registered);
+    expect(r.ok && r.event.payload).toEqual({ ...registered.payload, display_name: '官方旗舰店' });
+    const bad = parseEvent({ ...registered, payload: { ...registered.payload, status: 'sleeping' } });
+    expect(!bad.ok && bad.reason).toMatch(/^payload\.status:/);
+    expect(parseEvent({ ...envelope, type: 'AccountUpdated', payload: { notes: null } }).ok).toBe(true);
+    const empty = parseEvent({ ...envelope, type: 'AccountUpdated', payload: {} });
+    expect(!empty.ok && empty.reason).toMatch(/^payload: must change at least one field/);
+    expect(parseEvent({ ...envelope, type: 'AccountRemoved', payload: {} }).ok).toBe(true);
+
+    const id = replyId('dy_10001', 'crm-7f2c');
+    const requested = {
+      ...envelope,
+      event_id: id,
+      type: 'ReplyRequested',
+      payload: {
+        reply_id: id,
+        idempotency_key: 'crm-7f2c',
+        channel: 'comment',
+        conversation_id: 'video_1',
+        reply_to: 'comment_9',
+        content: '谢谢支持！',
+        requested_at: 1_761_100_000_000,
+        expires_at: 1_761_100_300_000,
+      },
+    };
+    expect(parseEvent(requested).ok).toBe(true);
+    const noContent = parseEvent({ ...requested, payload: { ...requested.payload, content: '' } });
+    expect(!noContent.ok && noContent.reason).toMatch(/^payload\.content:/);
+    const badId = parseEvent({
+      ...envelope,
+      type: 'ReplySucceeded',
+      payload: { reply_id: 'x', platform_message_id: 'dm_1', sent_at: 1, attempts: 1 },
+    });
+    expect(!badId.ok && badId.reason).toMatch(/^payload\.reply_id:/);
+    const noAttempts = parseEvent({
+      ...envelope,
+      type: 'ReplyFailed',
+      payload: { reply_id: id, reason: '限流', failed_at: 1, attempts: 0 },
+    });
+    expect(!noAttempts.ok && noAttempts.reason).toMatch(/^payload\.attempts:/);
+    expect(
+      parseEvent({ ...envelope, type: 'ReplyExpired', payload: { reply_id: id, expired_at: 2 } }).ok,
+    ).toBe(true);
+  });
+
   it('rejects an event id that cannot be a Nats-Msg-Id header', () => {
     expect(parseEvent({ ...captured, event_id: 'has space' }).ok).toBe(false);
     expect(parseEvent({ ...captured, event_id: 'line\nbreak' }).ok).toBe(false);
@@ -118,6 +170,13 @@ describe('ids', () => {
     // the separator keeps ("a1", "") and ("a", "1") apart
     expect(messageId('a1', '')).not.toBe(messageId('a', '1'));
     expect(conversationId('a', 'direct', 'x')).not.toBe(conversationId('a', 'comment', 'x'));
+  });
+
+  it('derives a reply id from the account and the idempotency key', () => {
+    expect(replyId('a', 'k')).toMatch(/^r_[A-Za-z0-9_-]{22}$/);
+    expect(replyId('a', 'k')).toBe(replyId('a', 'k'));
+    expect(replyId('a', 'k')).not.toBe(replyId('b', 'k'));
+    expect(replyId('a', 'k')).not.toBe(replyId('a', 'k2'));
   });
 });
 
@@ -139,5 +198,15 @@ describe('subjects', () => {
     expect(subject.split('.')).toHaveLength(4);
     expect(s.parse(subject)).toEqual({ accountId: '抖音.号 *>', type: 'MessageCaptured' });
     expect(s.parse('other.x.MessageCaptured')).toBeNull();
+  });
+
+  it("names each account's reply commands: one subject, one durable consumer", () => {
+    const s = createSubjects('imhub.events');
+    expect(s.replyRequests('dy.1')).toBe('imhub.events.dy~2E1.ReplyRequested');
+    expect(replyConsumerName('dy_10001')).toBe('replies-dy_10001');
+    expect(replyConsumerName('抖音号')).toMatch(/^replies-[A-Za-z0-9_~-]+$/);
+    const long = replyConsumerName('号'.repeat(200));
+    expect(long.length).toBeLessThanOrEqual(108);
+    expect(long).not.toBe(replyConsumerName(`${'号'.repeat(199)}店`));
   });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EventOf, HubEvent } from '../src/events/index.js';
-import { conversationId, messageId } from '../src/events/index.js';
+import { conversationId, messageId, replyId } from '../src/events/index.js';
 import {
   emptyFoldState,
   type FoldState,
@@ -9,6 +9,7 @@ import {
   type SequencedEvent,
   sequenced,
 } from '../src/projections/fold.js';
+import { hubEvents } from './support/hub-events.js';
 
 // Given/when/then over the pure fold: no database, no log.
 
@@ -459,5 +460,141 @@ describe('fold', () => {
     ]);
     expect(conv(s).unreadCount).toBe(1);
     expect(s.outcomes.map((o) => o.updated)).toEqual([1, 0]);
+  });
+});
+
+describe('fold: accounts', () => {
+  const ev = hubEvents('fold-acc');
+
+  it('registers an account seen on the log, keeping its counts; a second registration changes nothing', () => {
+    const s = run([
+      captured('1', { at: 1000, capturedAt: 1500 }),
+      ev.registered(ACC, 2000, { display_name: '旗舰店' }),
+      ev.registered(ACC, 3000, { display_name: '别的名字' }),
+    ]);
+    expect(s.accounts.get(ACC)).toMatchObject({
+      displayName: '旗舰店',
+      platform: 'douyin',
+      status: 'active',
+      registeredAt: 2000,
+      registeredBy: 'ops_wang',
+      registeredSeq: 2,
+      messageCount: 1,
+      lastMessageCapturedAt: 1500,
+      lastSeq: 3,
+      removed: false,
+    });
+  });
+
+  it('updates only the fields given; notes: null clears them', () => {
+    const s = run([
+      ev.registered(ACC, 1000, { notes: '大客户' }),
+      ev.updated(ACC, 2000, { status: 'paused' }),
+      ev.updated(ACC, 3000, { notes: null, display_name: '新店名' }),
+    ]);
+    expect(s.accounts.get(ACC)).toMatchObject({
+      displayName: '新店名',
+      status: 'paused',
+      notes: null,
+      updatedAt: 3000,
+      registeredAt: 1000,
+    });
+  });
+
+  it('a removal keeps the row and its counts, ignores later updates, and a new registration brings it back', () => {
+    const removed = run([
+      ev.registered(ACC, 1000),
+      captured('1', { at: 1500 }),
+      ev.removed(ACC, 2000),
+      ev.removed(ACC, 2500),
+      ev.updated(ACC, 3000, { status: 'disabled' }),
+      captured('2', { at: 3500 }), // a worker still reporting: projected all the same
+    ]);
+    expect(removed.accounts.get(ACC)).toMatchObject({
+      removed: true,
+      removedAt: 2000,
+      removedBy: 'ops_li',
+      removedSeq: 3,
+      status: 'active',
+      messageCount: 2,
+    });
+    expect(removed.messages.size).toBe(2);
+    const back = run([
+      ev.registered(ACC, 1000),
+      ev.removed(ACC, 2000),
+      ev.registered(ACC, 3000, { status: 'paused' }),
+    ]);
+    expect(back.accounts.get(ACC)).toMatchObject({
+      removed: false,
+      removedAt: null,
+      registeredAt: 3000,
+      registeredSeq: 3,
+      status: 'paused',
+    });
+  });
+});
+
+describe('fold: replies', () => {
+  const ev = hubEvents('fold-rep');
+  const reply = (s: FoldState, key: string) => s.replies.get(replyId(ACC, key))!;
+
+  it('keeps the first request of a reply id and settles it with the first outcome', () => {
+    const s = run([
+      ev.requested(ACC, 'k1', 1000, { content: '第一次' }),
+      ev.requested(ACC, 'k1', 1100, { content: '第二次' }),
+      ev.succeeded(ACC, 'k1', 2000, 'dm_900', 2),
+      ev.failed(ACC, 'k1', 2100, '账号被限流'),
+      ev.expired(ACC, 'k1', 70_000),
+    ]);
+    expect(reply(s, 'k1')).toMatchObject({
+      content: '第一次',
+      status: 'sent',
+      platformMessageId: 'dm_900',
+      sentAt: 2000,
+      attempts: 2,
+      requestSeq: 1,
+      version: 3,
+      failureReason: null,
+      expiredAt: null,
+      conversationId: conversationId(ACC, 'direct', '私信_小美'),
+    });
+  });
+
+  it('a failure is final; an expiry gives way only to a late success', () => {
+    const s = run([
+      ev.requested(ACC, 'fail', 1000),
+      ev.failed(ACC, 'fail', 2000, '对方已关闭私信', 3),
+      ev.succeeded(ACC, 'fail', 3000, 'dm_1'),
+      ev.requested(ACC, 'late', 1000),
+      ev.expired(ACC, 'late', 61_000),
+      ev.failed(ACC, 'late', 62_000, '超时'),
+      ev.succeeded(ACC, 'late', 63_000, 'dm_2'),
+      ev.requested(ACC, 'gone', 1000),
+      ev.expired(ACC, 'gone', 61_000),
+    ]);
+    expect(reply(s, 'fail')).toMatchObject({
+      status: 'failed',
+      failureReason: '对方已关闭私信',
+      attempts: 3,
+    });
+    expect(reply(s, 'late')).toMatchObject({
+      status: 'sent',
+      expiredAt: 61_000,
+      sentAt: 63_000,
+      failureReason: null,
+    });
+    expect(reply(s, 'gone')).toMatchObject({ status: 'expired', expiredAt: 61_000, attempts: 0 });
+  });
+
+  it('ignores an outcome for an unknown reply or from another account', () => {
+    const other = hubEvents('fold-rep-other');
+    const stray = other.succeeded('dy_other', 'k', 2000, 'dm_1');
+    const s = run([
+      ev.succeeded(ACC, 'nobody', 1000, 'dm_0'),
+      ev.requested(ACC, 'k', 1000),
+      { ...stray, payload: { ...(stray.payload as object), reply_id: replyId(ACC, 'k') } } as HubEvent,
+    ]);
+    expect(s.replies.size).toBe(1);
+    expect(reply(s, 'k')).toMatchObject({ status: 'pending', version: 2 });
   });
 });

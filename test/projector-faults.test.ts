@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COPY_MIN_ROWS } from '../src/db/bulk.js';
 import { silentLogger } from '../src/logger.js';
-import { createProjector, type Projector } from '../src/projections/projector.js';
+import { createProjector } from '../src/projections/projector.js';
 import { simulateEvents } from '../src/worker/simulate.js';
 import {
   checkpointOf,
@@ -15,48 +16,68 @@ import {
 
 let log: TestLog;
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let projector: Projector;
 
 beforeAll(async () => {
   [log, db] = await Promise.all([createTestLog('faults'), createTestDatabase('faults')]);
 });
 afterAll(async () => {
-  await projector?.stop();
   await log?.close();
   await db?.drop();
 });
 
 describe('projector faults', () => {
-  it('reports a refused batch, retries it, and goes on once the cause is gone', async () => {
-    const events = [...simulateEvents({ seed: 8, events: 50, editRate: 0, recallRate: 0, runId: 'faults' })];
+  // A small batch inserts its new rows with INSERT; a large one (≥ COPY_MIN_ROWS) with COPY,
+  // whose refusal postgres-js would otherwise never report.
+  it.each([
+    { path: 'INSERT', events: 50 },
+    { path: 'COPY', events: COPY_MIN_ROWS + 100 },
+  ])('reports a batch refused in its $path, retries it, and goes on once the cause is gone', async (c) => {
+    const [log, db] = await Promise.all([
+      createTestLog(`refused_${c.path}`),
+      createTestDatabase(`refused_${c.path}`),
+    ]);
+    const events = [
+      ...simulateEvents({ seed: 8, events: c.events, editRate: 0, recallRate: 0, runId: `faults-${c.path}` }),
+    ];
     const first = events[10]!;
     if (first.type !== 'MessageCaptured') throw new Error('expected a capture');
-    // Postgres refuses one row of the COPY (a trigger stands in for any refusal: a constraint, a full disk)
+    // Postgres refuses one row of the batch (a trigger stands in for any refusal: a constraint, a full disk)
     await db.sql.unsafe(`
       create function refuse_row() returns trigger language plpgsql as $$
       begin raise exception 'refused for the test'; end $$;
       create trigger refuse before insert on messages for each row
         when (new.platform_message_id = '${first.payload.platform_message_id}') execute function refuse_row();`);
     const results = await log.publisher.publishMany(events);
-    projector = createProjector(
+    // everything is on the log before the projector starts, and it lingers long enough to read
+    // it all into its first batch
+    const p = createProjector(
       { sql: db.sql, js: log.js, stream: log.stream, subjects: log.subjects, log: silentLogger() },
-      { batchSize: 100 },
+      { batchSize: 1000, lingerMs: 1000 },
     );
-    projector.start();
-    const failing = await eventually(
-      async () => (projector.status().state === 'failing' ? projector.status() : undefined),
-      'failing',
-    );
-    expect(failing.lastError).toMatch(/COPY into messages failed/);
-    expect(await checkpointOf(db, projector.name)).toBe(0);
+    try {
+      p.start();
+      const failing = await eventually(
+        async () => (p.status().state === 'failing' ? p.status() : undefined),
+        'failing',
+      );
+      // postgres-js loses the server's reason for a refused COPY: the error names the table
+      expect(failing.lastError).toMatch(
+        c.path === 'COPY' ? /COPY into messages failed/ : /refused for the test/,
+      );
+      expect(await checkpointOf(db, p.name)).toBe(0);
 
-    await db.sql`drop trigger refuse on messages`;
-    await projectedTo(db, projector.name, Math.max(...results.map((r) => r.seq)), 30_000);
-    expect(projector.status()).toMatchObject({ state: 'projecting', lastError: null });
-    const [row] = await db.sql<
-      { n: number }[]
-    >`select count(*)::int n from messages where capture_seq is not null`;
-    expect(row!.n).toBe(50);
+      await db.sql`drop trigger refuse on messages`;
+      await projectedTo(db, p.name, Math.max(...results.map((r) => r.seq)), 30_000);
+      expect(p.status()).toMatchObject({ state: 'projecting', lastError: null });
+      const [row] = await db.sql<
+        { n: number }[]
+      >`select count(*)::int n from messages where capture_seq is not null`;
+      expect(row!.n).toBe(c.events);
+    } finally {
+      await p.stop();
+      await log.close();
+      await db.drop();
+    }
   });
 
   it('stops when asked at any moment of its start, even before it has a consumer', async () => {

@@ -88,6 +88,59 @@ describe('service', () => {
     expect(row!.n).toBe(msgs!.n);
   });
 
+  it('expires replies where the projector runs, and reports its lag per account', async () => {
+    const config = loadConfig({
+      DATABASE_URL: db.url,
+      NATS_URL: natsUrl(),
+      STREAM_NAME: log.stream,
+      SUBJECT_PREFIX: log.subjects.prefix,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      REPLY_TIMEOUT_MS: '300',
+      REPLY_SWEEP_MS: '50',
+    });
+    const s = await startService(config, silentLogger());
+    services.push(s);
+    const events = await log.publisher.publishMany([
+      ...simulateEvents({ seed: 13, events: 30, accounts: 1, runId: 'svc3' }),
+    ]);
+    await projectedTo(db, `read-models:${log.stream}`, events.at(-1)!.seq);
+    const api = async (
+      method: string,
+      path: string,
+      body?: unknown,
+      headers: Record<string, string> = {},
+    ) => {
+      const res = await fetch(`http://127.0.0.1:${s.port}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const { body: list } = await api('GET', '/api/v1/conversations?account_id=dy_10001&limit=1');
+    const asked = await api(
+      'POST',
+      '/api/v1/replies',
+      { account_id: 'dy_10001', conversation_id: list.conversations[0].id, content: '稍等，马上回复您' },
+      { 'idempotency-key': 'svc-reply-1' },
+    );
+    expect(asked.status).toBe(201);
+    expect(asked.body.reply.expires_at - asked.body.reply.requested_at).toBe(300);
+    // no worker runs for the account: whichever process projects expires it
+    const reply = await eventually(async () => {
+      const r = await api('GET', `/api/v1/replies/${asked.body.reply.reply_id}`);
+      return r.body.status === 'expired' ? r.body : undefined;
+    }, 'the reply to expire');
+    expect(reply.expired_at).toBeGreaterThanOrEqual(reply.expires_at);
+    const status = await api('GET', '/api/v1/accounts/status/all');
+    expect(status.body.projector).toMatchObject({ lag_events: expect.any(Number) });
+    expect(status.body.accounts.find((a: any) => a.account_id === 'dy_10001')).toMatchObject({
+      pending_replies: 0,
+      projector_lag_events: status.body.projector.lag_events,
+    });
+  });
+
   it('says what is wrong with a bad configuration', () => {
     expect(() => loadConfig({ PORT: 'eighty', STREAM_NAME: 'bad name!' })).toThrow(
       /PORT="eighty"[\s\S]*STREAM_NAME="bad name!"/,

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { WaitForSeq } from '../projections/wait.js';
 import type { Sync } from '../sync/index.js';
 import { ApiError, badRequest, createErrorHandler, errorBody, validationHook } from './errors.js';
+import { type ProjectorPosition, registerAccountRoutes } from './routes/accounts.routes.js';
 import { registerActionRoutes } from './routes/actions.routes.js';
 import { registerAdminRoutes } from './routes/admin.routes.js';
 import { registerAuditRoutes } from './routes/audit.routes.js';
@@ -14,6 +15,7 @@ import { type Readiness, registerHealthRoutes } from './routes/health.routes.js'
 import { registerMessageActionRoutes } from './routes/message-actions.routes.js';
 import { registerMessageRoutes } from './routes/messages.routes.js';
 import { registerReadRoutes } from './routes/read.routes.js';
+import { registerReplyRoutes } from './routes/replies.routes.js';
 import { registerSearchRoutes } from './routes/search.routes.js';
 import { registerSyncRoutes } from './routes/sync.routes.js';
 import { registerUserRoutes } from './routes/users.routes.js';
@@ -32,6 +34,12 @@ export interface AppDeps {
   waitFor?: WaitForSeq;
   /** How long a GET with `min_seq` may wait. */
   minSeqTimeoutMs?: number;
+  /** The projector's checkpoint and the stream's end, for the accounts' lag; without it the lag is null. */
+  projectorPosition?: () => Promise<ProjectorPosition>;
+  /** How long a requested reply may stay pending before the hub expires it. */
+  replyTimeoutMs?: number;
+  /** The wall clock of queries that depend on "now" ("today"); projections never read it. */
+  clock?: () => number;
 }
 
 /** The HTTP API. Builds no connections: everything it needs is passed in. */
@@ -59,6 +67,13 @@ export function createApp(deps: AppDeps) {
     return next();
   });
   registerAdminRoutes(app, deps.db);
+  registerAccountRoutes(app, {
+    db: deps.db,
+    actions: deps.actions,
+    clock: deps.clock ?? Date.now,
+    projectorPosition: deps.projectorPosition,
+  });
+  registerReplyRoutes(app, { db: deps.db, actions: deps.actions, replyTimeoutMs: deps.replyTimeoutMs });
   registerSearchRoutes(app, deps.db);
   registerReadRoutes(app, deps.db, deps.actions);
   if (deps.sync) registerSyncRoutes(app, deps.sync);

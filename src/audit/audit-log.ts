@@ -67,6 +67,8 @@ function touchesConversation(e: HubEvent, c: ConversationRef): boolean {
   switch (e.type) {
     case 'MessageCaptured':
       return e.payload.conversation_id === c.platformConversationId && e.payload.channel === c.channel;
+    case 'ReplyRequested':
+      return e.payload.conversation_id === c.platformConversationId && e.payload.channel === c.channel;
     case 'MessageEdited':
     case 'MessageRecalled':
       // these carry the platform's conversation id without the channel
@@ -83,6 +85,13 @@ function touchesConversation(e: HubEvent, c: ConversationRef): boolean {
     case 'UserBlocked':
     case 'UserUnblocked':
     case 'UserProfileObserved':
+    case 'AccountRegistered':
+    case 'AccountUpdated':
+    case 'AccountRemoved':
+    // a reply's outcome names the reply only: its request is the one in the conversation
+    case 'ReplySucceeded':
+    case 'ReplyFailed':
+    case 'ReplyExpired':
       return false;
     default: {
       const unknown: never = e;

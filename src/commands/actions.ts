@@ -19,8 +19,16 @@ export interface ActionResult {
   projected: boolean;
 }
 
-/** Events only workers report (what they captured or saw); a client's action is any other. */
-type ActionType = Exclude<EventType, 'MessageCaptured' | 'UserProfileObserved'>;
+export interface AppendResult extends ActionResult {
+  /** True when the log already held an event with this `event_id` (`seq` is that event's). */
+  duplicate: boolean;
+}
+
+/** Events only workers report (what they captured, saw or did); a client's action is any other. */
+type ActionType = Exclude<
+  EventType,
+  'MessageCaptured' | 'UserProfileObserved' | 'ReplySucceeded' | 'ReplyFailed'
+>;
 
 /**
  * Client actions become events: validated by the contract, appended to the log, and
@@ -32,16 +40,21 @@ export function createActions(deps: ActionsDeps) {
   const timeout = deps.projectionTimeoutMs ?? 2000;
 
   return {
-    /** `payload` may be a function of the action's time, for payloads that carry it (edited_at). */
+    /**
+     * `payload` may be a function of the action's time, for payloads that carry it (edited_at).
+     * `eventId` names the event when the action has a natural identity (a reply's id), so that
+     * the stream stores a repeat once; by default every action is a new event.
+     */
     async append<T extends ActionType>(
       accountId: string,
       type: T,
       payload: EventOf<T>['payload'] | ((now: number) => EventOf<T>['payload']),
       actor?: string,
-    ): Promise<ActionResult> {
+      eventId?: string,
+    ): Promise<AppendResult> {
       const now = clock();
-      const { seq } = await deps.publisher.publish({
-        event_id: newEventId(),
+      const { seq, duplicate } = await deps.publisher.publish({
+        event_id: eventId ?? newEventId(),
         type,
         schema_version: 1,
         account_id: accountId,
@@ -50,7 +63,7 @@ export function createActions(deps: ActionsDeps) {
         ...(actor ? { actor } : {}),
         payload: typeof payload === 'function' ? payload(now) : payload,
       });
-      return { seq, projected: await deps.waitFor(seq, timeout) };
+      return { seq, duplicate, projected: await deps.waitFor(seq, timeout) };
     },
   };
 }

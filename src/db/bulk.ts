@@ -21,6 +21,9 @@ export function copyValue(v: unknown): string {
   return s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
+/** From this many rows on, `insert` uses COPY: faster in bulk, but a statement of its own. */
+export const COPY_MIN_ROWS = 200;
+
 /**
  * Maps between a drizzle table's property names (camelCase, as the code uses them) and its
  * column names, and moves whole batches of rows in one statement each.
@@ -65,9 +68,11 @@ export function rowCodec<T extends Table>(table: T, keyColumns: readonly string[
     /** Rows whose `column` is one of `values`. */
     async load(tx: Tx, column: string, values: readonly string[]): Promise<Row[]> {
       if (values.length === 0) return [];
-      const rows = await tx.unsafe(`select * from "${name}" where "${column}" = any($1::text[])`, [
-        values as string[],
-      ]);
+      const rows = await tx.unsafe(
+        `select * from "${name}" where "${column}" = any($1::text[])`,
+        [values as string[]],
+        { prepare: true },
+      );
       return rows.map(fromDb);
     },
     /** Inserts new rows with COPY, the fastest way in; fails on an existing key. */
@@ -76,12 +81,30 @@ export function rowCodec<T extends Table>(table: T, keyColumns: readonly string[
       const sink = await tx.unsafe(`copy "${name}" (${columnList}) from stdin`).writable();
       await writeCopy(sink, lines(rows), name, tx);
     },
+    /**
+     * Inserts new rows; fails on an existing key. Many rows go by COPY (`copyIn`); a few by one
+     * prepared INSERT, which can share a round trip with other statements (pipelined).
+     */
+    insert(tx: Tx, rows: readonly Row[]): Promise<void> {
+      if (rows.length >= COPY_MIN_ROWS) return this.copyIn(tx, rows);
+      if (rows.length === 0) return Promise.resolve();
+      return tx
+        .unsafe(
+          `insert into "${name}" select * from json_populate_recordset(null::"${name}", $1::json)`,
+          [json(rows)],
+          {
+            prepare: true,
+          },
+        )
+        .then(() => {});
+    },
     /** Replaces existing rows, matched by key, in one statement. */
     async update(tx: Tx, rows: readonly Row[]): Promise<void> {
       if (rows.length === 0) return;
       await tx.unsafe(
         `update "${name}" t set ${updateSet} from json_populate_recordset(null::"${name}", $1::json) x where ${updateWhere}`,
         [json(rows)],
+        { prepare: true },
       );
     },
     /** Inserts or fully replaces the rows in one statement (the table's own row type parses them). */
@@ -91,6 +114,7 @@ export function rowCodec<T extends Table>(table: T, keyColumns: readonly string[
         `insert into "${name}" select * from json_populate_recordset(null::"${name}", $1::json)
          on conflict (${conflict}) do update set ${upsertSet}`,
         [json(rows)],
+        { prepare: true },
       );
     },
     /** Inserts the rows, leaving existing ones as they are. */
@@ -100,6 +124,7 @@ export function rowCodec<T extends Table>(table: T, keyColumns: readonly string[
         `insert into "${name}" select * from json_populate_recordset(null::"${name}", $1::json)
          on conflict (${conflict}) do nothing`,
         [json(rows)],
+        { prepare: true },
       );
     },
   };

@@ -197,15 +197,80 @@ export const users = pgTable('users', {
   isVerifiedCapturedAt: ms('is_verified_captured_at'),
 });
 
-/** Every monitored account seen on the log. */
+/**
+ * Every monitored account: seen on the log (any event names it), registered by an operator
+ * (`AccountRegistered`), or both. A removed account keeps its row, flagged, with its counts.
+ */
 export const accounts = pgTable('accounts', {
   accountId: text('account_id').primaryKey(),
   firstSeq: seq('first_seq').notNull(),
   lastSeq: seq('last_seq').notNull(),
+  /** `captured_at` of the account's newest event of any kind. */
   lastCapturedAt: ms('last_captured_at').notNull(),
   messageCount: integer('message_count').notNull(),
   conversationCount: integer('conversation_count').notNull(),
+  /** `captured_at` of the newest message a worker captured (its first capture); null before one. */
+  lastMessageCapturedAt: ms('last_message_captured_at'),
+  // what operators say about it (null until registered or updated)
+  displayName: text('display_name'),
+  platform: text('platform'),
+  status: text('status'),
+  notes: text('notes'),
+  /** The registration that stands (null while only seen on the log). */
+  registeredAt: ms('registered_at'),
+  registeredBy: text('registered_by'),
+  registeredSeq: seq('registered_seq'),
+  /** Time of the last registration or update. */
+  updatedAt: ms('updated_at'),
+  removed: boolean('removed').notNull().default(false),
+  removedAt: ms('removed_at'),
+  removedBy: text('removed_by'),
+  removedSeq: seq('removed_seq'),
 });
+
+/**
+ * Replies operators asked workers to send, one row per `reply_id` (the first request stands).
+ * `status` is `pending` until the first outcome in log order: `sent`, `failed` or `expired`;
+ * a success after expiry still makes it `sent` (it was sent, late).
+ */
+export const replies = pgTable(
+  'replies',
+  {
+    replyId: text('reply_id').primaryKey(),
+    accountId: text('account_id').notNull(),
+    /** The hub's conversation id (`c_…`) of the thread or video replied in. */
+    conversationId: text('conversation_id').notNull(),
+    channel: text('channel').notNull(),
+    platformConversationId: text('platform_conversation_id').notNull(),
+    /** The platform id of the comment replied to. */
+    replyTo: text('reply_to'),
+    content: text('content').notNull(),
+    idempotencyKey: text('idempotency_key').notNull(),
+    requestedBy: text('requested_by'),
+    requestedAt: ms('requested_at').notNull(),
+    expiresAt: ms('expires_at').notNull(),
+    requestSeq: seq('request_seq').notNull(),
+    status: text('status').notNull(),
+    /** Deliveries to the worker, as its outcome reported them (0 while pending). */
+    attempts: integer('attempts').notNull(),
+    /** The sent reply's id on the platform. */
+    platformMessageId: text('platform_message_id'),
+    failureReason: text('failure_reason'),
+    sentAt: ms('sent_at'),
+    failedAt: ms('failed_at'),
+    expiredAt: ms('expired_at'),
+    /** Sequence of the last event that changed this reply. */
+    version: seq('version').notNull(),
+  },
+  (t) => [
+    index('replies_seq_idx').on(t.requestSeq),
+    index('replies_account_seq_idx').on(t.accountId, t.requestSeq),
+    index('replies_account_status_seq_idx').on(t.accountId, t.status, t.requestSeq),
+    index('replies_status_seq_idx').on(t.status, t.requestSeq),
+    // the sweeper's question: which pending replies are past their time
+    index('replies_pending_expiry_idx').on(t.expiresAt).where(sql`${t.status} = 'pending'`),
+  ],
+);
 
 /** Events on the log that failed validation: recorded, skipped, never retried. */
 export const rejectedEvents = pgTable(

@@ -26,3 +26,13 @@ export function messageId(accountId: string, platformMessageId: string): string 
 export function conversationId(accountId: string, channel: Channel, platformConversationId: string): string {
   return `c_${digest('conversation', [accountId, channel, platformConversationId])}`;
 }
+
+/**
+ * The hub's id of a reply: a pure function of the account and the client's idempotency key,
+ * so the same request sent twice names the same reply (and the same `event_id`).
+ *
+ * @example replyId('dy_10001', 'crm-7f2c') // 'r_…' (24 characters)
+ */
+export function replyId(accountId: string, idempotencyKey: string): string {
+  return `r_${digest('reply', [accountId, idempotencyKey])}`;
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AccountRegisteredV1, AccountRemovedV1, AccountUpdatedV1 } from './accounts.js';
 import {
   ConversationArchivedV1,
   ConversationMutedV1,
@@ -14,14 +15,17 @@ import {
 import { MessageCapturedV2, upcastMessageCapturedV1 } from './message-captured.js';
 import { MessageEditedV1 } from './message-edited.js';
 import { MessageRecalledV1 } from './message-recalled.js';
+import { ReplyExpiredV1, ReplyFailedV1, ReplyRequestedV1, ReplySucceededV1 } from './replies.js';
 import { UserProfileObservedV1 } from './user-profile-observed.js';
 
+export * from './accounts.js';
 export * from './conversation-actions.js';
 export * from './envelope.js';
 export * from './ids.js';
 export * from './message-captured.js';
 export * from './message-edited.js';
 export * from './message-recalled.js';
+export * from './replies.js';
 export * from './user-profile-observed.js';
 
 /**
@@ -43,6 +47,13 @@ export const HubEvent = z.discriminatedUnion('type', [
   UserUnblockedV1,
   MessagesMarkedReadV1,
   UserProfileObservedV1,
+  AccountRegisteredV1,
+  AccountUpdatedV1,
+  AccountRemovedV1,
+  ReplyRequestedV1,
+  ReplySucceededV1,
+  ReplyFailedV1,
+  ReplyExpiredV1,
 ]);
 export type HubEvent = z.infer<typeof HubEvent>;
 export type EventType = HubEvent['type'];

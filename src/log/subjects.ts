@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { EventType } from '../events/index.js';
 
 const SAFE = /[A-Za-z0-9_-]/;
@@ -61,6 +62,8 @@ export function createSubjects(prefix: string) {
     account: (accountId: string) => `${prefix}.${encodeToken(accountId)}.*`,
     /** One event type, every account. */
     type: (type: EventType | string) => `${prefix}.*.${type}`,
+    /** The reply commands of one account: what its worker consumes (see `replyConsumerName`). */
+    replyRequests: (accountId: string) => `${prefix}.${encodeToken(accountId)}.ReplyRequested`,
     /** The account and type a subject names, or null when it is not one of ours. */
     parse(subject: string): { accountId: string; type: string } | null {
       const tokens = subject.split('.');
@@ -70,3 +73,19 @@ export function createSubjects(prefix: string) {
   };
 }
 export type Subjects = ReturnType<typeof createSubjects>;
+
+/** Longest account token kept whole in a consumer name; longer ones are shortened with a hash. */
+const MAX_NAME_TOKEN = 100;
+
+/**
+ * The durable consumer through which an account's worker takes its reply commands:
+ * `replies-<account token>` (`replies-dy_10001`), on the account's `ReplyRequested` subject.
+ * A token too long for a consumer name is cut and followed by a hash of the whole id, so the
+ * name stays a pure function of the account.
+ */
+export function replyConsumerName(accountId: string): string {
+  const token = encodeToken(accountId);
+  if (token.length <= MAX_NAME_TOKEN) return `replies-${token}`;
+  const hash = createHash('sha256').update(accountId).digest('hex').slice(0, 16);
+  return `replies-${token.slice(0, MAX_NAME_TOKEN - 17)}-${hash}`;
+}

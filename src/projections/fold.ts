@@ -1,4 +1,4 @@
-import type { accounts, blockedUsers, conversations, messages, users } from '../db/schema.js';
+import type { accounts, blockedUsers, conversations, messages, replies, users } from '../db/schema.js';
 import {
   conversationId,
   type EventOf,
@@ -13,6 +13,8 @@ export type ConversationRow = typeof conversations.$inferSelect;
 export type UserRow = typeof users.$inferSelect;
 export type AccountRow = typeof accounts.$inferSelect;
 export type BlockedRow = typeof blockedUsers.$inferSelect;
+export type ReplyRow = typeof replies.$inferSelect;
+export type ReplyStatus = 'pending' | 'sent' | 'failed' | 'expired';
 export interface EditRow {
   seq: number;
   messageId: string;
@@ -70,6 +72,13 @@ export function sequenced(seq: number, event: HubEvent): SequencedEvent {
     case 'UserBlocked':
     case 'UserUnblocked':
     case 'UserProfileObserved':
+    case 'AccountRegistered':
+    case 'AccountUpdated':
+    case 'AccountRemoved':
+    case 'ReplyRequested':
+    case 'ReplySucceeded':
+    case 'ReplyFailed':
+    case 'ReplyExpired':
       return { seq, event, ids: { message: null, conversation: null } };
     default:
       return assertNever(event);
@@ -90,6 +99,7 @@ export interface FoldState {
   accounts: Map<string, AccountRow>;
   /** Blocked users by `blockKey`; null once unblocked in this batch. */
   blocked: Map<string, BlockedRow | null>;
+  replies: Map<string, ReplyRow>;
   edits: EditRow[];
   /** What each action changed (for its answer), by sequence. */
   outcomes: { seq: number; updated: number }[];
@@ -99,6 +109,7 @@ export interface FoldState {
     users: Set<string>;
     accounts: Set<string>;
     blocked: Set<string>;
+    replies: Set<string>;
   };
   /** Conversations whose last message was recalled: their last message is recomputed in SQL. */
   recomputeLast: Set<string>;
@@ -118,6 +129,7 @@ export function emptyFoldState(): FoldState {
     users: new Map(),
     accounts: new Map(),
     blocked: new Map(),
+    replies: new Map(),
     edits: [],
     outcomes: [],
     dirty: {
@@ -126,6 +138,7 @@ export function emptyFoldState(): FoldState {
       users: new Set(),
       accounts: new Set(),
       blocked: new Set(),
+      replies: new Set(),
     },
     recomputeLast: new Set(),
     renamed: new Map(),
@@ -140,6 +153,7 @@ export function keysOf(batch: readonly SequencedEvent[]) {
   const userIds = new Set<string>();
   const accountIds = new Set<string>();
   const blocked: { accountId: string; platformUserId: string }[] = [];
+  const replyIds = new Set<string>();
   /** Conversations marked read as a whole: their unread messages are loaded too. */
   const unreadOf = new Set<string>();
   for (const { event, ids } of batch) {
@@ -155,8 +169,16 @@ export function keysOf(batch: readonly SequencedEvent[]) {
       if (event.payload.message_ids) for (const id of event.payload.message_ids) messageIds.add(id);
       else unreadOf.add(event.payload.conversation_id);
     }
+    if (
+      event.type === 'ReplyRequested' ||
+      event.type === 'ReplySucceeded' ||
+      event.type === 'ReplyFailed' ||
+      event.type === 'ReplyExpired'
+    ) {
+      replyIds.add(event.payload.reply_id);
+    }
   }
-  return { messageIds, conversationIds, userIds, accountIds, blocked, unreadOf };
+  return { messageIds, conversationIds, userIds, accountIds, blocked, replyIds, unreadOf };
 }
 
 export function assertNever(x: never): never {
@@ -224,6 +246,19 @@ export function foldEvent(state: FoldState, { seq, event, ids }: SequencedEvent)
         null,
       );
       break;
+    case 'AccountRegistered':
+    case 'AccountUpdated':
+    case 'AccountRemoved':
+      onAccountEvent(state, seq, event);
+      break;
+    case 'ReplyRequested':
+      onReplyRequested(state, seq, event);
+      break;
+    case 'ReplySucceeded':
+    case 'ReplyFailed':
+    case 'ReplyExpired':
+      onReplyOutcome(state, seq, event);
+      break;
     default:
       assertNever(event);
   }
@@ -239,6 +274,19 @@ function touchAccount(state: FoldState, event: HubEvent, seq: number): AccountRo
       lastCapturedAt: event.captured_at,
       messageCount: 0,
       conversationCount: 0,
+      lastMessageCapturedAt: null,
+      displayName: null,
+      platform: null,
+      status: null,
+      notes: null,
+      registeredAt: null,
+      registeredBy: null,
+      registeredSeq: null,
+      updatedAt: null,
+      removed: false,
+      removedAt: null,
+      removedBy: null,
+      removedSeq: null,
     };
     state.accounts.set(a.accountId, a);
   }
@@ -335,6 +383,10 @@ function onCaptured(
 
   const account = state.accounts.get(event.account_id)!;
   account.messageCount += 1;
+  account.lastMessageCapturedAt = Math.max(
+    account.lastMessageCapturedAt ?? event.captured_at,
+    event.captured_at,
+  );
   let c = state.conversations.get(convId);
   if (!c) {
     c = {
@@ -624,4 +676,126 @@ function observeUser(
     if (!u.accounts.includes(messageTo)) u.accounts = [...u.accounts, messageTo];
   }
   state.dirty.users.add(u.platformUserId);
+}
+
+/**
+ * Operators' account events. The first registration stands while the account is registered;
+ * after a removal a registration brings the account back (its history never left). Updates
+ * and removals of a removed account change nothing. Times are the events' `occurred_at`.
+ */
+function onAccountEvent(
+  state: FoldState,
+  seq: number,
+  event: EventOf<'AccountRegistered' | 'AccountUpdated' | 'AccountRemoved'>,
+): void {
+  const a = state.accounts.get(event.account_id)!; // made by touchAccount if new
+  switch (event.type) {
+    case 'AccountRegistered': {
+      if (a.registeredAt !== null && !a.removed) return;
+      const p = event.payload;
+      Object.assign(a, {
+        displayName: p.display_name,
+        platform: p.platform,
+        status: p.status,
+        notes: p.notes,
+        registeredAt: event.occurred_at,
+        registeredBy: event.actor ?? null,
+        registeredSeq: seq,
+        updatedAt: event.occurred_at,
+        removed: false,
+        removedAt: null,
+        removedBy: null,
+        removedSeq: null,
+      } satisfies Partial<AccountRow>);
+      break;
+    }
+    case 'AccountUpdated': {
+      if (a.removed) return;
+      const p = event.payload;
+      if (p.display_name !== undefined) a.displayName = p.display_name;
+      if (p.platform !== undefined) a.platform = p.platform;
+      if (p.status !== undefined) a.status = p.status;
+      if (p.notes !== undefined) a.notes = p.notes;
+      a.updatedAt = event.occurred_at;
+      break;
+    }
+    case 'AccountRemoved':
+      if (a.removed) return;
+      a.removed = true;
+      a.removedAt = event.occurred_at;
+      a.removedBy = event.actor ?? null;
+      a.removedSeq = seq;
+      break;
+    default:
+      assertNever(event);
+  }
+}
+
+/** The first request of a reply id stands: a repeat (past JetStream's window) changes nothing. */
+function onReplyRequested(state: FoldState, seq: number, event: EventOf<'ReplyRequested'>): void {
+  const p = event.payload;
+  if (state.replies.has(p.reply_id)) return;
+  state.replies.set(p.reply_id, {
+    replyId: p.reply_id,
+    accountId: event.account_id,
+    conversationId: conversationId(event.account_id, p.channel, p.conversation_id),
+    channel: p.channel,
+    platformConversationId: p.conversation_id,
+    replyTo: p.reply_to ?? null,
+    content: p.content,
+    idempotencyKey: p.idempotency_key,
+    requestedBy: event.actor ?? null,
+    requestedAt: p.requested_at,
+    expiresAt: p.expires_at,
+    requestSeq: seq,
+    status: 'pending' satisfies ReplyStatus,
+    attempts: 0,
+    platformMessageId: null,
+    failureReason: null,
+    sentAt: null,
+    failedAt: null,
+    expiredAt: null,
+    version: seq,
+  });
+  state.dirty.replies.add(p.reply_id);
+}
+
+/**
+ * The first outcome in log order settles a pending reply. One exception: a success after
+ * the reply expired makes it `sent` (keeping `expired_at`), because it was sent, only late;
+ * expiry is the hub giving up, not a fact about the platform. Any other later outcome stays
+ * in the log only. An outcome for an unknown reply, or one of another account, changes nothing.
+ */
+function onReplyOutcome(
+  state: FoldState,
+  seq: number,
+  event: EventOf<'ReplySucceeded' | 'ReplyFailed' | 'ReplyExpired'>,
+): void {
+  const r = state.replies.get(event.payload.reply_id);
+  if (!r || r.accountId !== event.account_id) return;
+  switch (event.type) {
+    case 'ReplySucceeded':
+      if (r.status !== 'pending' && r.status !== 'expired') return;
+      r.status = 'sent' satisfies ReplyStatus;
+      r.platformMessageId = event.payload.platform_message_id;
+      r.sentAt = event.payload.sent_at;
+      r.attempts = event.payload.attempts;
+      break;
+    case 'ReplyFailed':
+      if (r.status !== 'pending') return;
+      r.status = 'failed' satisfies ReplyStatus;
+      r.failureReason = event.payload.reason;
+      r.failedAt = event.payload.failed_at;
+      r.attempts = event.payload.attempts;
+      break;
+    case 'ReplyExpired':
+      if (r.status !== 'pending') return;
+      r.status = 'expired' satisfies ReplyStatus;
+      r.expiredAt = event.payload.expired_at;
+      break;
+    default:
+      assertNever(event);
+  }
+  r.version = seq;
+  state.dirty.replies.add(r.replyId);
 }

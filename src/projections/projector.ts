@@ -140,6 +140,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     return null;
   }
 
+  /** Events received and decoded, not yet applied: the next batch, growing while one commits. */
   interface Decoded {
     firstSeq: number;
     /** The checkpoint this batch continues from, and the one it moves to. */
@@ -147,64 +148,90 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     toSeq: number;
     valid: SequencedEvent[];
     rejected: (typeof rejectedEvents.$inferSelect)[];
-    chain: ChainStep;
+    /** Messages received (redeliveries of applied ones included), and their body bytes. */
+    count: number;
+    bytes: number;
+    /** When its first message arrived (performance.now()). */
+    firstAt: number;
+    /** What the batch adds to the audit chain; taken when the batch is cut. */
+    chain: ChainStep | null;
   }
 
-  /** Parses a batch against the contract (pure CPU work, done while the previous batch commits). */
-  function decode(batch: JsMsg[], fromSeq: number): Decoded {
-    const valid: SequencedEvent[] = [];
-    const rejected: Decoded['rejected'] = [];
-    for (const m of batch) {
-      chain.append(m); // every stored message is chained, the ones rejected below too
-      if (m.seq <= fromSeq) continue; // already applied (redelivery after a reconnect, or the chain catching up)
-      const parsed = decodeEvent(m.data);
-      let reason = parsed.ok ? null : parsed.reason;
-      if (parsed.ok) {
-        const where = subjects.parse(m.subject);
-        if (!where || where.accountId !== parsed.event.account_id || where.type !== parsed.event.type) {
-          reason = `subject ${m.subject} does not match the event's account_id and type`;
-        }
-      }
-      if (reason === null && parsed.ok) valid.push(readModels.prepare(sequenced(m.seq, parsed.event)));
-      else {
-        rejected.push({
-          stream,
-          seq: m.seq,
-          subject: m.subject,
-          reason: reason ?? 'unknown',
-          raw: rawText(m.data),
-          storedAt: Math.floor(m.info.timestampNanos / 1e6),
-        });
+  const emptyBatch = (fromSeq: number): Decoded => ({
+    firstSeq: 0,
+    fromSeq,
+    toSeq: fromSeq,
+    valid: [],
+    rejected: [],
+    count: 0,
+    bytes: 0,
+    firstAt: 0,
+    chain: null,
+  });
+
+  /**
+   * Parses one message against the contract into the batch. Pure CPU work, done as messages
+   * arrive, so it overlaps with the commit of the batch before.
+   */
+  function decodeInto(d: Decoded, m: JsMsg): void {
+    if (d.count === 0) {
+      d.firstSeq = m.seq;
+      d.firstAt = performance.now();
+    }
+    d.count += 1;
+    d.bytes += m.data.length;
+    chain.append(m); // every stored message is chained, the ones rejected below too
+    // already applied (a redelivery after a reconnect, or the chain catching up)
+    if (m.seq <= d.toSeq) return;
+    d.toSeq = m.seq;
+    const parsed = decodeEvent(m.data);
+    let reason = parsed.ok ? null : parsed.reason;
+    if (parsed.ok) {
+      const where = subjects.parse(m.subject);
+      if (!where || where.accountId !== parsed.event.account_id || where.type !== parsed.event.type) {
+        reason = `subject ${m.subject} does not match the event's account_id and type`;
       }
     }
-    return {
-      firstSeq: batch[0]!.seq,
-      fromSeq,
-      toSeq: Math.max(fromSeq, batch[batch.length - 1]!.seq),
-      valid,
-      rejected,
-      chain: chain.take(),
-    };
+    if (reason === null && parsed.ok) d.valid.push(readModels.prepare(sequenced(m.seq, parsed.event)));
+    else {
+      d.rejected.push({
+        stream,
+        seq: m.seq,
+        subject: m.subject,
+        reason: reason ?? 'unknown',
+        raw: rawText(m.data),
+        storedAt: Math.floor(m.info.timestampNanos / 1e6),
+      });
+    }
   }
 
   /** Read models, rejected events, the audit chain and the checkpoint, in one transaction. */
   async function commit(d: Decoded): Promise<void> {
     const advances = d.toSeq > d.fromSeq;
-    if (!advances && d.chain.to.seq === d.chain.from.seq) return;
+    const step = d.chain;
+    const chains = step !== null && step.to.seq > step.from.seq;
+    if (!advances && !chains) return; // only redeliveries of applied events
     let committed = () => {};
     await sql.begin(async (tx) => {
-      if (!durableCommit) void tx`set local synchronous_commit = off`;
+      // postgres-js runs a query only once something awaits it (or attaches a handler): the
+      // setting goes out ahead of the batch's first statement, in the same round trip
+      if (!durableCommit) tx`set local synchronous_commit = off`.catch(() => {});
       committed = await readModels.apply(tx, d.valid);
-      await rejectedRows.insertNew(tx, d.rejected);
-      if (!(await chain.write(tx, d.chain))) throw new CheckpointMovedError(d.fromSeq);
       // Compare-and-set: if another process moved the checkpoint, nothing of this batch commits.
-      const moved = await tx<{ last_seq: number }[]>`
-        update projector_checkpoints set last_seq = ${d.toSeq}
-        where projector = ${name} and last_seq = ${d.fromSeq} returning last_seq`;
-      if (moved.length !== 1) throw new CheckpointMovedError(d.fromSeq);
-      // delivered to listeners when (and only if) the transaction commits
-      if (advances)
-        await tx`select pg_notify(${PROJECTED_CHANNEL}, ${JSON.stringify({ projector: name, seq: d.toSeq })})`;
+      // The notification is delivered to listeners when (and only if) the transaction commits,
+      // so it goes out in the same round trip.
+      // The chain's head moves by compare-and-set too.
+      const [moved, chained] = await Promise.all([
+        tx<{ last_seq: number }[]>`
+          update projector_checkpoints set last_seq = ${d.toSeq}
+          where projector = ${name} and last_seq = ${d.fromSeq} returning last_seq`,
+        chains ? chain.write(tx, step) : true,
+        advances
+          ? tx`select pg_notify(${PROJECTED_CHANNEL}, ${JSON.stringify({ projector: name, seq: d.toSeq })})`
+          : null,
+        rejectedRows.insertNew(tx, d.rejected),
+      ]);
+      if (moved.length !== 1 || !chained) throw new CheckpointMovedError(d.fromSeq);
     });
     committed();
     if (!advances) return; // only the chain caught up
@@ -250,60 +277,82 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     stopConsumer = () => messages.stop();
     // stop() may have come while the consumer was being created: nobody else would stop it
     if (abort.signal.aborted) messages.stop();
-    const iterator = messages[Symbol.asyncIterator]();
-    let buffer: JsMsg[] = [];
-    let bytes = 0;
-    let decodedThrough = status.checkpoint;
-    // One batch commits while the next is read and decoded; commits stay in order.
-    let inflight: Promise<void> = Promise.resolve();
-    const flush = async () => {
-      if (buffer.length === 0) return;
-      const decoded = decode(buffer, decodedThrough);
-      decodedThrough = decoded.toSeq;
-      buffer = [];
-      bytes = 0;
-      await inflight;
-      inflight = commit(decoded);
-      // A failed commit stops the consumer at once, so the loop ends and rethrows it: with no
-      // further messages nothing else would ever await it.
-      inflight.catch(() => messages.stop());
-    };
+    // A reader decodes messages into the next batch while the current one commits. As soon as
+    // a commit ends, everything received meanwhile becomes the next batch: under a steady
+    // trickle an event waits for at most the commit in progress and its own, and under load
+    // batches grow up to `batchSize` by themselves (group commit).
+    let next = emptyBatch(status.checkpoint);
+    let caughtUp = false;
+    let readerDone = false;
+    let failed = false;
+    let readError: unknown = null;
+    let wakeCommitter: (() => void) | null = null;
+    let wakeReader: (() => void) | null = null;
+    const full = (d: Decoded) => d.count >= batchSize || d.bytes >= maxBatchBytes;
+    const wake = (w: (() => void) | null) => w?.();
+    const reader = (async () => {
+      try {
+        for await (const m of messages) {
+          decodeInto(next, m);
+          status.pending = m.info.pending;
+          // Nothing more is waiting: neither on the server (pending) nor already received here
+          // (the iterator's queue).
+          caughtUp = m.info.pending === 0 && messages.getPending() === 0;
+          if (next.count === 1 || caughtUp || full(next)) wake(wakeCommitter);
+          while (full(next) && !failed) {
+            await new Promise<void>((resolve) => {
+              wakeReader = resolve;
+            });
+          }
+          if (failed) break;
+        }
+      } catch (e) {
+        readError = e;
+      } finally {
+        readerDone = true;
+        wake(wakeCommitter);
+      }
+    })();
+    const nextData = () =>
+      new Promise<void>((resolve) => {
+        wakeCommitter = resolve;
+      });
     try {
-      let next: Promise<IteratorResult<JsMsg>> | null = null;
       for (;;) {
-        next ??= iterator.next();
-        let result: IteratorResult<JsMsg> | 'linger';
-        if (buffer.length === 0) result = await next;
-        else {
+        if (next.count === 0) {
+          if (readerDone) break;
+          await nextData();
+          continue;
+        }
+        // A partial batch while more is coming waits up to `lingerMs` to fill up.
+        const left = next.firstAt + lingerMs - performance.now();
+        if (!readerDone && !caughtUp && !full(next) && left > 0) {
           let timer: NodeJS.Timeout | undefined;
-          result = await Promise.race([
-            next,
-            new Promise<'linger'>((resolve) => {
-              timer = setTimeout(() => resolve('linger'), lingerMs);
+          await Promise.race([
+            nextData(),
+            new Promise<void>((resolve) => {
+              timer = setTimeout(resolve, left);
             }),
           ]);
           clearTimeout(timer);
-          if (result === 'linger') {
-            await flush();
-            continue;
-          }
+          continue;
         }
-        next = null;
-        if (result.done) break;
-        const m = result.value;
-        buffer.push(m);
-        bytes += m.data.length;
-        status.pending = m.info.pending;
-        // Apply now when the batch is full, or when nothing more is waiting: neither on the
-        // server (pending) nor already received here (the iterator's queue).
-        const caughtUp = m.info.pending === 0 && messages.getPending() === 0;
-        if (buffer.length >= batchSize || bytes >= maxBatchBytes || caughtUp) await flush();
+        const batch = next;
+        batch.chain = chain.take();
+        next = emptyBatch(batch.toSeq);
+        wake(wakeReader);
+        await commit(batch);
       }
-      await flush();
-      await inflight;
       if (lockLost) throw lockLost;
+      if (readError) throw readError;
+    } catch (e) {
+      // stop reading at once: nothing else would ever take what it reads
+      failed = true;
+      messages.stop();
+      wake(wakeReader);
+      throw e;
     } finally {
-      await inflight.catch(() => {}); // never leave a commit running behind a released lock
+      await reader.catch(() => {});
       clearInterval(lockCheck);
       stopConsumer = null;
       messages.stop();

@@ -1,4 +1,4 @@
-import { rowCodec } from '../db/bulk.js';
+import { COPY_MIN_ROWS, rowCodec } from '../db/bulk.js';
 import type { Tx } from '../db/client.js';
 import {
   accounts,
@@ -7,6 +7,7 @@ import {
   conversations,
   messageEdits,
   messages,
+  replies,
   users,
 } from '../db/schema.js';
 import { searchVector } from '../search/tokenizer.js';
@@ -29,6 +30,7 @@ const userRows = rowCodec(users, ['platform_user_id']);
 const accountRows = rowCodec(accounts, ['account_id']);
 const blockedRows = rowCodec(blockedUsers, ['account_id', 'platform_user_id']);
 const outcomeRows = rowCodec(actionOutcomes, ['seq']);
+const replyRows = rowCodec(replies, ['reply_id']);
 
 /** A bounded map that forgets the least recently used entry first. */
 class Lru<V> {
@@ -61,7 +63,7 @@ export interface ReadModelsOptions {
 }
 
 /**
- * Messages, edits, conversations, users and accounts. Each batch: load the rows it touches,
+ * Messages, edits, conversations, users, accounts and replies. Each batch: load the rows it touches,
  * fold the events over them in memory (pure), then write the changed rows back with one
  * statement per table and kind (COPY for new rows, one UPDATE for changed ones).
  *
@@ -91,10 +93,11 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
   async function load(tx: Tx, batch: readonly SequencedEvent[]) {
     const keys = keysOf(batch);
     const state = emptyFoldState();
-    const [loadedMessages, loadedUsers, loadedAccounts] = await Promise.all([
+    const [loadedMessages, loadedUsers, loadedAccounts, loadedReplies] = await Promise.all([
       messageRows.load(tx, 'id', [...keys.messageIds]),
       userRows.load(tx, 'platform_user_id', fromCache(cache.users, keys.userIds, state.users)),
       accountRows.load(tx, 'account_id', fromCache(cache.accounts, keys.accountIds, state.accounts)),
+      replyRows.load(tx, 'reply_id', [...keys.replyIds]),
     ]);
     for (const m of loadedMessages) {
       state.messages.set(m.id, m);
@@ -112,6 +115,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     }
     for (const u of loadedUsers) state.users.set(u.platformUserId, u);
     for (const a of loadedAccounts) state.accounts.set(a.accountId, a);
+    for (const r of loadedReplies) state.replies.set(r.replyId, r);
     const missing = fromCache(cache.conversations, keys.conversationIds, state.conversations);
     for (const c of await conversationRows.load(tx, 'id', missing)) state.conversations.set(c.id, c);
     if (keys.blocked.length > 0) {
@@ -128,6 +132,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       conversations: new Set(state.conversations.keys()),
       users: new Set(state.users.keys()),
       accounts: new Set(state.accounts.keys()),
+      replies: new Set(state.replies.keys()),
     };
     return { state, existing };
   }
@@ -195,32 +200,52 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     );
     const [newUsers, changedUsers] = split(state.users, state.dirty.users, existing.users);
     const [newAccounts, changedAccounts] = split(state.accounts, state.dirty.accounts, existing.accounts);
+    const [newReplies, changedReplies] = split(state.replies, state.dirty.replies, existing.replies);
 
-    await messageRows.copyIn(tx, newMessages);
-    await editRows.copyIn(tx, state.edits);
-    await outcomeRows.copyIn(tx, state.outcomes);
-    await conversationRows.copyIn(tx, newConversations);
-    await userRows.copyIn(tx, newUsers);
-    await accountRows.copyIn(tx, newAccounts);
-    await Promise.all([
+    // Bulk COPYs first, one at a time; then every other statement at once, pipelined on the
+    // transaction's connection: a small batch costs a single round trip here.
+    const writes: Promise<unknown>[] = [];
+    const insert = async <R>(
+      codec: { insert(tx: Tx, rows: readonly R[]): Promise<void> },
+      rows: readonly R[],
+    ) => {
+      if (rows.length >= COPY_MIN_ROWS) await codec.insert(tx, rows);
+      else {
+        const written = codec.insert(tx, rows);
+        written.catch(() => {}); // Promise.all below reports it; a COPY may be awaited first
+        writes.push(written);
+      }
+    };
+    await insert(messageRows, newMessages);
+    await insert(editRows, state.edits);
+    await insert(outcomeRows, state.outcomes);
+    await insert(conversationRows, newConversations);
+    await insert(userRows, newUsers);
+    await insert(accountRows, newAccounts);
+    await insert(replyRows, newReplies);
+    writes.push(
       messageRows.update(tx, changedMessages),
       conversationRows.update(tx, changedConversations),
       userRows.update(tx, changedUsers),
       accountRows.update(tx, changedAccounts),
-    ]);
+      replyRows.update(tx, changedReplies),
+    );
     const blocks = [...state.dirty.blocked].map((k) => state.blocked.get(k));
-    await blockedRows.upsert(
-      tx,
-      blocks.filter((b) => b != null),
+    writes.push(
+      blockedRows.upsert(
+        tx,
+        blocks.filter((b) => b != null),
+      ),
     );
     const unblocked = [...state.dirty.blocked]
       .filter((k) => state.blocked.get(k) === null)
       .map((k) => k.split('\u0000'));
     if (unblocked.length > 0) {
-      await tx`
+      writes.push(tx`
         delete from blocked_users where (account_id, platform_user_id) in (
-          select * from unnest(${unblocked.map((u) => u[0]!)}::text[], ${unblocked.map((u) => u[1]!)}::text[]))`;
+          select * from unnest(${unblocked.map((u) => u[0]!)}::text[], ${unblocked.map((u) => u[1]!)}::text[]))`);
     }
+    await Promise.all(writes);
     return () => {
       for (const id of state.dirty.conversations) cache.conversations.set(id, state.conversations.get(id)!);
       for (const id of state.dirty.users) cache.users.set(id, state.users.get(id)!);

@@ -1,18 +1,6 @@
-import { asc, eq, gt } from 'drizzle-orm';
+import { asc, gt } from 'drizzle-orm';
 import type { Drizzle } from '../db/client.js';
-import { accounts, rejectedEvents } from '../db/schema.js';
-
-export async function listAccounts(db: Drizzle) {
-  const rows = await db.select().from(accounts).orderBy(asc(accounts.accountId));
-  return rows.map((a) => ({
-    account_id: a.accountId,
-    message_count: a.messageCount,
-    conversation_count: a.conversationCount,
-    last_captured_at: a.lastCapturedAt,
-    first_seq: a.firstSeq,
-    last_seq: a.lastSeq,
-  }));
-}
+import { rejectedEvents } from '../db/schema.js';
 
 export async function listRejected(db: Drizzle, afterSeq: number, limit: number) {
   const rows = await db
@@ -33,12 +21,4 @@ export async function listRejected(db: Drizzle, afterSeq: number, limit: number)
     })),
     has_more: rows.length > limit,
   };
-}
-
-export async function accountExists(db: Drizzle, accountId: string): Promise<boolean> {
-  const rows = await db
-    .select({ id: accounts.accountId })
-    .from(accounts)
-    .where(eq(accounts.accountId, accountId));
-  return rows.length > 0;
 }

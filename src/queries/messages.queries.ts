@@ -107,6 +107,7 @@ export async function getMessageForAction(db: Drizzle, id: string) {
       accountId: messages.accountId,
       platformMessageId: messages.platformMessageId,
       platformConversationId: messages.platformConversationId,
+      channel: messages.channel,
       direction: messages.direction,
       recalled: messages.recalled,
     })

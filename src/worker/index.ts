@@ -1,5 +1,6 @@
 /**
- * What a worker process imports: the event contract, the subject scheme and the publisher.
+ * What a worker process imports: the event contract, the subject scheme, the publisher, and
+ * the reply worker that takes the account's reply commands.
  *
  * @example
  * import { connectNats, createPublisher, createSubjects } from 'im-hub/worker';
@@ -10,5 +11,21 @@
 export * from '../events/index.js';
 export { connectNats } from '../log/connect.js';
 export { createPublisher, InvalidEventError, type Publisher, type PublishResult } from '../log/publisher.js';
-export { createSubjects, decodeToken, encodeToken, type Subjects } from '../log/subjects.js';
+export { ensureReplyConsumer, replyConsumerConfig } from '../log/reply-consumer.js';
+export {
+  createSubjects,
+  decodeToken,
+  encodeToken,
+  replyConsumerName,
+  type Subjects,
+} from '../log/subjects.js';
+export {
+  createReplyWorker,
+  type ReplyCommand,
+  ReplyRejectedError,
+  type ReplySent,
+  type ReplyWorker,
+  type ReplyWorkerOptions,
+  type ReplyWorkerStats,
+} from './replies.js';
 export { simulateEvents } from './simulate.js';

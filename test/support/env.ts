@@ -123,6 +123,14 @@ export function startTestProjector(log: TestLog, db: Db, options: ProjectorOptio
   return projector;
 }
 
+/** The projector's checkpoint and the test stream's end, as the service reports them (`projectorPosition`). */
+export function testProjectorPosition(log: TestLog, db: Db) {
+  return async () => ({
+    checkpoint: await checkpointOf(db, `read-models:${log.stream}`),
+    stream_last_seq: (await log.jsm.streams.info(log.stream)).state.last_seq,
+  });
+}
+
 /** One JSON request to an app (`app.request`); a string body is sent as it is. */
 export async function requestJson(
   app: { request: (path: string, init: RequestInit) => Response | Promise<Response> },

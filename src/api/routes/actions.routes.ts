@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import type { ActionResult, Actions } from '../../commands/actions.js';
 import type { Drizzle } from '../../db/client.js';
 import { MAX_TAGS, PlatformId, Tag } from '../../events/index.js';
-import { accountExists } from '../../queries/admin.queries.js';
+import { accountExists } from '../../queries/accounts.queries.js';
 import { getConversation, listBlockedUsers, listTags } from '../../queries/conversations.queries.js';
 import { badRequest, notFound } from '../errors.js';
 import {
@@ -242,14 +242,14 @@ export function registerActionRoutes(app: OpenAPIHono, db: Drizzle, actions: Act
     const { account_id } = c.req.valid('query');
     await accountOr404(account_id);
     const r = await actions.append(account_id, 'UserBlocked', { platform_user_id });
-    return c.json(r, r.projected ? 200 : 202);
+    return c.json({ seq: r.seq, projected: r.projected }, r.projected ? 200 : 202);
   });
   app.openapi(unblock, async (c) => {
     const { platform_user_id } = c.req.valid('param');
     const { account_id } = c.req.valid('query');
     await accountOr404(account_id);
     const r = await actions.append(account_id, 'UserUnblocked', { platform_user_id });
-    return c.json(r, r.projected ? 200 : 202);
+    return c.json({ seq: r.seq, projected: r.projected }, r.projected ? 200 : 202);
   });
   app.openapi(blockedUsersRoute, async (c) => {
     const { account_id } = c.req.valid('query');

@@ -1,18 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Drizzle } from '../../db/client.js';
-import { listAccounts, listRejected } from '../../queries/admin.queries.js';
+import { listRejected } from '../../queries/admin.queries.js';
 import { errorResponses, jsonContent, Limit } from '../schemas.js';
-
-const AccountSchema = z
-  .object({
-    account_id: z.string(),
-    message_count: z.number().int(),
-    conversation_count: z.number().int(),
-    last_captured_at: z.number().int(),
-    first_seq: z.number().int(),
-    last_seq: z.number().int(),
-  })
-  .openapi('Account');
 
 const RejectedEventSchema = z
   .object({
@@ -24,14 +13,6 @@ const RejectedEventSchema = z
     stored_at: z.number().int(),
   })
   .openapi('RejectedEvent');
-
-const accountsRoute = createRoute({
-  method: 'get',
-  path: '/api/v1/accounts',
-  tags: ['accounts'],
-  summary: 'Monitored accounts seen on the log',
-  responses: { 200: jsonContent(z.object({ accounts: z.array(AccountSchema) }), 'All accounts') },
-});
 
 const rejectedRoute = createRoute({
   method: 'get',
@@ -54,7 +35,6 @@ const rejectedRoute = createRoute({
 });
 
 export function registerAdminRoutes(app: OpenAPIHono, db: Drizzle) {
-  app.openapi(accountsRoute, async (c) => c.json({ accounts: await listAccounts(db) }, 200));
   app.openapi(rejectedRoute, async (c) => {
     const q = c.req.valid('query');
     return c.json(await listRejected(db, q.after_seq, q.limit), 200);
