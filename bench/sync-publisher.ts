@@ -73,7 +73,7 @@ async function run(o: PublishOrder) {
       occurred_at: at,
       captured_at: at,
       type: 'MessageCaptured',
-      schema_version: 1,
+      schema_version: 2,
       payload: {
         platform_message_id: `${o.prefix}${i}`,
         channel: 'direct',
@@ -83,6 +83,7 @@ async function run(o: PublishOrder) {
         content: rnd.pick(DM_LINES),
         message_type: 'text',
         created_at: at,
+        captured_by: null,
       },
     };
     sentAt[i] = now() - o.base;

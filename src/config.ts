@@ -23,6 +23,8 @@ export const EnvSchema = z.object({
   STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   DEDUP_WINDOW_MS: Positive.default(10 * 60 * 1000),
   PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(25_000),
+  /** Every this many stream sequences the audit hash chain keeps a checkpoint. */
+  AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   /** Interval of the live stream's heartbeat comment. */
   LIVE_HEARTBEAT_MS: Positive.default(15_000),
   /** Bytes buffered for one live-stream client before it is disconnected (it resumes by itself). */

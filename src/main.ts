@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApp } from './api/create-app.js';
 import type { Readiness } from './api/routes/health.routes.js';
+import { createAuditLog } from './audit/audit-log.js';
 import { createActions } from './commands/actions.js';
 import { createReplySweeper } from './commands/reply-expiry.js';
 import type { Config } from './config.js';
@@ -78,7 +79,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
   });
   const projector = createProjector(
     { sql: db.sql, js: nats.js, stream: config.STREAM_NAME, subjects: nats.subjects, log },
-    { batchSize: config.PROJECTOR_BATCH_SIZE },
+    { batchSize: config.PROJECTOR_BATCH_SIZE, chainCheckpointEvery: config.AUDIT_CHECKPOINT_EVERY },
   );
   projector.start();
 
@@ -144,6 +145,14 @@ export async function startService(config: Config, log: Logger): Promise<Service
     },
     { heartbeatMs: config.LIVE_HEARTBEAT_MS, maxBufferBytes: config.LIVE_BUFFER_BYTES },
   );
+  const audit = createAuditLog({
+    sql: db.sql,
+    js: nats.js,
+    jsm: nats.jsm,
+    stream: config.STREAM_NAME,
+    subjects: nats.subjects,
+    checkpointEvery: config.AUDIT_CHECKPOINT_EVERY,
+  });
   const app = createApp({
     db: db.db,
     log,
@@ -151,6 +160,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
     actions,
     waitFor,
     sync,
+    audit,
     projectorPosition,
     replyTimeoutMs: config.REPLY_TIMEOUT_MS,
   });

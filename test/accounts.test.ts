@@ -36,7 +36,7 @@ function capture(account: string, at: number, inbound = true): HubEvent {
   return {
     event_id: `accounts-c-${n}`,
     type: 'MessageCaptured',
-    schema_version: 1,
+    schema_version: 2,
     account_id: account,
     occurred_at: at,
     captured_at: at + 500,
@@ -49,6 +49,7 @@ function capture(account: string, at: number, inbound = true): HubEvent {
       content: `你好，第${n}条`,
       message_type: 'text',
       created_at: at,
+      captured_by: null,
     },
   };
 }

@@ -78,6 +78,33 @@ describe('event contract', () => {
     if (!bad.ok) expect(bad.reason).toMatch(/^payload\.user\.follower_count:/);
   });
 
+  it('upcasts a version-1 capture to version 2: the capturing worker is not known', () => {
+    const r = parseEvent(captured);
+    expect(r.ok).toBe(true);
+    if (!r.ok || r.event.type !== 'MessageCaptured') throw new Error('expected a capture');
+    expect(r.event.schema_version).toBe(2);
+    expect(r.event.payload.captured_by).toBeNull();
+    expect(r.event.payload.content).toBe(captured.payload.content);
+    // a stray captured_by in a version-1 event is not trusted: version 1 did not have it
+    const stray = parseEvent({ ...captured, payload: { ...captured.payload, captured_by: 'w9' } });
+    expect(stray.ok && stray.event.type === 'MessageCaptured' && stray.event.payload.captured_by).toBeNull();
+  });
+
+  it('takes version 2 as it is, and names captured_by when version 2 lacks it', () => {
+    const v2 = { ...captured, schema_version: 2, payload: { ...captured.payload, captured_by: 'worker-7' } };
+    const r = parseEvent(v2);
+    expect(r.ok && r.event.type === 'MessageCaptured' && r.event.payload.captured_by).toBe('worker-7');
+    const missing = parseEvent({ ...captured, schema_version: 2 });
+    expect(missing).toMatchObject({ ok: false });
+    if (!missing.ok) expect(missing.reason).toMatch(/^payload\.captured_by:/);
+  });
+
+  it('leaves a version-1 capture whose payload is not an object for validation to name', () => {
+    const r = parseEvent({ ...captured, payload: 'nonsense' });
+    expect(r).toMatchObject({ ok: false });
+    if (!r.ok) expect(r.reason).toMatch(/^payload:/);
+  });
+
   it('accepts account and reply events, and names the field that is wrong', () => {
     const envelope = { ...captured, event_id: 'evt-2', actor: 'ops_wang' };
     const registered = {

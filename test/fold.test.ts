@@ -31,7 +31,7 @@ function captured(
   return {
     event_id: `e${++n}`,
     type: 'MessageCaptured',
-    schema_version: 1,
+    schema_version: 2,
     account_id: ACC,
     occurred_at: at,
     captured_at: opts.capturedAt ?? at + 10,
@@ -44,6 +44,7 @@ function captured(
       content: opts.content ?? `内容${pmid}`,
       message_type: 'text',
       created_at: at,
+      captured_by: null,
     },
   };
 }

@@ -39,7 +39,7 @@ function buildOps(): { op: Op; key: number }[] {
     const event: HubEvent = {
       event_id: `cap-${i}`,
       type: 'MessageCaptured',
-      schema_version: 1,
+      schema_version: 2,
       account_id: c.account,
       occurred_at: created,
       captured_at: created + 1000 + rnd.int(10_000),
@@ -54,6 +54,7 @@ function buildOps(): { op: Op; key: number }[] {
         content: `${rnd.pick(DM_LINES)} #${i}`,
         message_type: 'text',
         created_at: created,
+        captured_by: null,
       },
     };
     captures.push(event);

@@ -38,7 +38,7 @@ function capture(
   return {
     event_id: `ma-c-${++n}`,
     type: 'MessageCaptured',
-    schema_version: 1,
+    schema_version: 2,
     account_id: A,
     occurred_at: at,
     captured_at: at + 50,
@@ -54,6 +54,7 @@ function capture(
       content,
       message_type: 'text',
       created_at: at,
+      captured_by: null,
     },
   };
 }

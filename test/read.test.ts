@@ -33,7 +33,7 @@ function capture(
   return {
     event_id: `r-${pmid}-${++n}`,
     type: 'MessageCaptured',
-    schema_version: 1,
+    schema_version: 2,
     account_id: A,
     occurred_at: createdAt,
     captured_at: createdAt + 10,
@@ -49,6 +49,7 @@ function capture(
       content: `消息${pmid}`,
       message_type: 'text',
       created_at: createdAt,
+      captured_by: null,
     },
   };
 }
@@ -213,7 +214,7 @@ describe('read state', () => {
     ): HubEvent => ({
       event_id: `named-${pmid}`,
       type: 'MessageCaptured',
-      schema_version: 1,
+      schema_version: 2,
       account_id: account,
       occurred_at: capturedAt,
       captured_at: capturedAt,
@@ -226,6 +227,7 @@ describe('read state', () => {
         content: `我是${name}，想问一下退款进度`,
         message_type: 'text',
         created_at: capturedAt,
+        captured_by: null,
       },
     });
     await publish([named('n1', A, 'cr1', '旧名字', 100), named('n2', 'dy_other', 'cr2', '旧名字', 200)]);

@@ -162,7 +162,8 @@ describe('replay', () => {
       [one, 1],
       [many, 25_000],
     ] as const) {
-      const p = startTestProjector(log, db, { batchSize });
+      // a short chain interval, so that the log has chain checkpoints to compare too
+      const p = startTestProjector(log, db, { batchSize, chainCheckpointEvery: 3 });
       await projectedTo(db, p.name, lastSeq);
       await p.stop();
     }

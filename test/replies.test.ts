@@ -52,7 +52,7 @@ function capture(
   return {
     event_id: `replies-c-${n}`,
     type: 'MessageCaptured',
-    schema_version: 1,
+    schema_version: 2,
     account_id: account,
     occurred_at: T0 + n,
     captured_at: T0 + n + 100,
@@ -65,6 +65,7 @@ function capture(
       content: o.content,
       message_type: 'text',
       created_at: T0 + n,
+      captured_by: null,
     },
   };
 }

@@ -71,7 +71,7 @@ function captured(
   return {
     event_id: `${account}-${pmid}`,
     type: 'MessageCaptured',
-    schema_version: 1,
+    schema_version: 2,
     account_id: account,
     occurred_at: at,
     captured_at: at,
@@ -87,6 +87,7 @@ function captured(
       content,
       message_type: opts.type ?? 'text',
       created_at: at,
+      captured_by: null,
     },
   };
 }

@@ -36,7 +36,7 @@ function message(
   return {
     event_id: `users-m-${n}`,
     type: 'MessageCaptured',
-    schema_version: 1,
+    schema_version: 2,
     account_id: account,
     occurred_at: o.at,
     captured_at: o.capturedAt,
@@ -49,6 +49,7 @@ function message(
       content: `你好，我是${sender.name ?? '匿名'}，第${n}条`,
       message_type: 'text',
       created_at: o.at,
+      captured_by: null,
     },
   };
 }

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Actions } from '../commands/actions.js';
 import type { Drizzle } from '../db/client.js';
 import type { Logger } from '../logger.js';
@@ -8,6 +9,7 @@ import { ApiError, badRequest, createErrorHandler, errorBody, validationHook } f
 import { type ProjectorPosition, registerAccountRoutes } from './routes/accounts.routes.js';
 import { registerActionRoutes } from './routes/actions.routes.js';
 import { registerAdminRoutes } from './routes/admin.routes.js';
+import { registerAuditRoutes } from './routes/audit.routes.js';
 import { registerConversationRoutes } from './routes/conversations.routes.js';
 import { type Readiness, registerHealthRoutes } from './routes/health.routes.js';
 import { registerMessageActionRoutes } from './routes/message-actions.routes.js';
@@ -26,6 +28,8 @@ export interface AppDeps {
   actions?: Actions;
   /** Sync pages, device cursors and the live stream; without them those routes are absent. */
   sync?: Sync;
+  /** The raw history and the hash chain; without it the audit routes are absent. */
+  audit?: AuditLog;
   /** For `min_seq`: wait until the read models include a sequence. */
   waitFor?: WaitForSeq;
   /** How long a GET with `min_seq` may wait. */
@@ -73,6 +77,7 @@ export function createApp(deps: AppDeps) {
   registerSearchRoutes(app, deps.db);
   registerReadRoutes(app, deps.db, deps.actions);
   if (deps.sync) registerSyncRoutes(app, deps.sync);
+  if (deps.audit) registerAuditRoutes(app, deps.audit);
   if (deps.actions) {
     registerActionRoutes(app, deps.db, deps.actions);
     registerMessageActionRoutes(app, deps.db, deps.actions);

@@ -11,6 +11,8 @@ export const READ_MODEL_TABLES = {
   replies: 'reply_id',
   action_outcomes: 'seq',
   rejected_events: 'stream, seq',
+  audit_chain_heads: 'stream',
+  audit_chain_checkpoints: 'stream, seq',
 } as const;
 
 export interface TableChecksum {

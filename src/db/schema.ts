@@ -288,6 +288,31 @@ export const rejectedEvents = pgTable(
   (t) => [primaryKey({ columns: [t.stream, t.seq] })],
 );
 
+/**
+ * The head of the audit hash chain over the stream (`src/log/chain.ts`): the last sequence
+ * chained and its hash. Written in the projector's transaction, with the read models.
+ */
+export const auditChainHeads = pgTable('audit_chain_heads', {
+  stream: text('stream').primaryKey(),
+  seq: seq('seq').notNull(),
+  /** SHA-256, 64 lowercase hex digits. */
+  hash: text('hash').notNull(),
+});
+
+/**
+ * The chain's hash at every sequence that is a multiple of the checkpoint interval
+ * (`AUDIT_CHECKPOINT_EVERY`); hashes in between are recomputed from the log when asked.
+ */
+export const auditChainCheckpoints = pgTable(
+  'audit_chain_checkpoints',
+  {
+    stream: text('stream').notNull(),
+    seq: seq('seq').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.stream, t.seq] })],
+);
+
 /** The last stream sequence each projector applied, written in the same transaction. */
 export const projectorCheckpoints = pgTable('projector_checkpoints', {
   projector: text('projector').primaryKey(),

@@ -12,7 +12,7 @@ import {
   UserBlockedV1,
   UserUnblockedV1,
 } from './conversation-actions.js';
-import { MessageCapturedV1 } from './message-captured.js';
+import { MessageCapturedV2, upcastMessageCapturedV1 } from './message-captured.js';
 import { MessageEditedV1 } from './message-edited.js';
 import { MessageRecalledV1 } from './message-recalled.js';
 import { ReplyExpiredV1, ReplyFailedV1, ReplyRequestedV1, ReplySucceededV1 } from './replies.js';
@@ -33,7 +33,7 @@ export * from './user-profile-observed.js';
  * validation (publisher and projector), TypeScript types and API documentation.
  */
 export const HubEvent = z.discriminatedUnion('type', [
-  MessageCapturedV1,
+  MessageCapturedV2,
   MessageEditedV1,
   MessageRecalledV1,
   ConversationPinnedV1,
@@ -72,7 +72,9 @@ export type Upcaster = (event: Record<string, unknown>) => Record<string, unknow
  * Upcasters by type and the version they read. A published event never changes shape:
  * a change is a new version here plus an upcaster from the previous one.
  */
-const UPCASTERS: Partial<Record<EventType, Record<number, Upcaster>>> = {};
+const UPCASTERS: Partial<Record<EventType, Record<number, Upcaster>>> = {
+  MessageCaptured: { 1: upcastMessageCapturedV1 },
+};
 
 export type ParseResult = { ok: true; event: HubEvent } | { ok: false; reason: string };
 

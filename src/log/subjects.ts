@@ -60,6 +60,8 @@ export function createSubjects(prefix: string) {
     all: `${prefix}.>`,
     event: (accountId: string, type: EventType | string) => `${prefix}.${encodeToken(accountId)}.${type}`,
     account: (accountId: string) => `${prefix}.${encodeToken(accountId)}.*`,
+    /** One event type, every account. */
+    type: (type: EventType | string) => `${prefix}.*.${type}`,
     /** The reply commands of one account: what its worker consumes (see `replyConsumerName`). */
     replyRequests: (accountId: string) => `${prefix}.${encodeToken(accountId)}.ReplyRequested`,
     /** The account and type a subject names, or null when it is not one of ours. */

@@ -7,6 +7,7 @@ import { rejectedEvents } from '../db/schema.js';
 import { decodeEvent } from '../events/index.js';
 import type { Subjects } from '../log/subjects.js';
 import type { Logger } from '../logger.js';
+import { type ChainStep, createChainProjection } from './chain.projection.js';
 import { type SequencedEvent, sequenced } from './fold.js';
 import { createReadModelsProjection } from './read-models.projection.js';
 
@@ -35,6 +36,8 @@ export interface ProjectorOptions {
    * again from the log. Nothing is lost and nothing applied twice.
    */
   durableCommit?: boolean;
+  /** Every this many sequences the audit chain's hash is kept as a checkpoint. */
+  chainCheckpointEvery?: number;
 }
 
 export type ProjectorState = 'idle' | 'standby' | 'projecting' | 'failing' | 'stopped';
@@ -107,6 +110,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
   const lockRetryMs = options.lockRetryMs ?? 1000;
   const durableCommit = options.durableCommit ?? false;
   const readModels = createReadModelsProjection();
+  const chain = createChainProjection(stream, options.chainCheckpointEvery ?? 1000);
 
   const events = new EventEmitter<{ committed: [BatchCommitted] }>();
   events.setMaxListeners(0);
@@ -152,6 +156,8 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     bytes: number;
     /** When its first message arrived (performance.now()). */
     firstAt: number;
+    /** What the batch adds to the audit chain; taken when the batch is cut. */
+    chain: ChainStep | null;
   }
 
   const emptyBatch = (fromSeq: number): Decoded => ({
@@ -163,6 +169,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     count: 0,
     bytes: 0,
     firstAt: 0,
+    chain: null,
   });
 
   /**
@@ -176,7 +183,9 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     }
     d.count += 1;
     d.bytes += m.data.length;
-    if (m.seq <= d.toSeq) return; // already applied (redelivery after a reconnect)
+    chain.append(m); // every stored message is chained, the ones rejected below too
+    // already applied (a redelivery after a reconnect, or the chain catching up)
+    if (m.seq <= d.toSeq) return;
     d.toSeq = m.seq;
     const parsed = decodeEvent(m.data);
     let reason = parsed.ok ? null : parsed.reason;
@@ -199,9 +208,12 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     }
   }
 
-  /** Read models, rejected events and the checkpoint, in one transaction. */
+  /** Read models, rejected events, the audit chain and the checkpoint, in one transaction. */
   async function commit(d: Decoded): Promise<void> {
-    if (d.toSeq <= d.fromSeq) return; // only redeliveries of applied events
+    const advances = d.toSeq > d.fromSeq;
+    const step = d.chain;
+    const chains = step !== null && step.to.seq > step.from.seq;
+    if (!advances && !chains) return; // only redeliveries of applied events
     let committed = () => {};
     await sql.begin(async (tx) => {
       // postgres-js runs a query only once something awaits it (or attaches a handler): the
@@ -211,16 +223,21 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
       // Compare-and-set: if another process moved the checkpoint, nothing of this batch commits.
       // The notification is delivered to listeners when (and only if) the transaction commits,
       // so it goes out in the same round trip.
-      const [moved] = await Promise.all([
+      // The chain's head moves by compare-and-set too.
+      const [moved, chained] = await Promise.all([
         tx<{ last_seq: number }[]>`
           update projector_checkpoints set last_seq = ${d.toSeq}
           where projector = ${name} and last_seq = ${d.fromSeq} returning last_seq`,
-        tx`select pg_notify(${PROJECTED_CHANNEL}, ${JSON.stringify({ projector: name, seq: d.toSeq })})`,
+        chains ? chain.write(tx, step) : true,
+        advances
+          ? tx`select pg_notify(${PROJECTED_CHANNEL}, ${JSON.stringify({ projector: name, seq: d.toSeq })})`
+          : null,
         rejectedRows.insertNew(tx, d.rejected),
       ]);
-      if (moved.length !== 1) throw new CheckpointMovedError(d.fromSeq);
+      if (moved.length !== 1 || !chained) throw new CheckpointMovedError(d.fromSeq);
     });
     committed();
+    if (!advances) return; // only the chain caught up
     status.checkpoint = d.toSeq;
     if (d.rejected.length > 0) {
       log.warn({ projector: name, rejected: d.rejected.map((r) => r.seq) }, 'rejected malformed events');
@@ -236,14 +253,20 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
   async function project(lock: ReservedSql): Promise<void> {
     readModels.reset(); // whatever happened while we did not hold the lock, read it afresh
     status.checkpoint = await readCheckpoint();
+    // The chain may lag the read models (a database projected before the chain existed): read
+    // from the earlier of the two; messages already applied are only chained.
+    const startAfter = Math.min(status.checkpoint, (await chain.load(sql)).seq);
     status.state = 'projecting';
     status.lastError = null;
-    log.info({ projector: name, from: status.checkpoint + 1 }, 'projector started');
+    log.info(
+      { projector: name, from: status.checkpoint + 1, chain_from: startAfter + 1 },
+      'projector started',
+    );
     const consumer = await js.consumers.get(
       stream,
-      status.checkpoint === 0
+      startAfter === 0
         ? { deliver_policy: DeliverPolicy.All }
-        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: status.checkpoint + 1 },
+        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startAfter + 1 },
     );
     // Pull in bounded rounds: a very large pull request stalls the ordered consumer. Pulls that
     // expire every few seconds carry heartbeats every half of that: after a NATS restart the
@@ -324,6 +347,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
           continue;
         }
         const batch = next;
+        batch.chain = chain.take();
         next = emptyBatch(batch.toSeq);
         wake(wakeReader);
         await commit(batch);

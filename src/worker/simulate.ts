@@ -115,7 +115,7 @@ export function* simulateEvents(o: SimulationOptions = {}): Generator<HubEvent> 
     yield {
       ...envelope,
       type: 'MessageCaptured',
-      schema_version: 1,
+      schema_version: 2,
       payload: {
         platform_message_id: pmid,
         channel,
@@ -125,6 +125,7 @@ export function* simulateEvents(o: SimulationOptions = {}): Generator<HubEvent> 
         content: outbound ? rnd.pick(REPLY_LINES) : rnd.pick(channel === 'direct' ? DM_LINES : COMMENT_LINES),
         message_type: rnd.chance(0.05) ? 'image' : 'text',
         created_at: clock,
+        captured_by: `worker-${account}`,
       },
     };
   }

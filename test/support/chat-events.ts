@@ -42,6 +42,7 @@ export function chatEvents(
         return {
           ...base,
           type: 'MessageCaptured',
+          schema_version: 2,
           payload: {
             platform_message_id: pmid(op.msg),
             channel: 'direct',
@@ -53,6 +54,7 @@ export function chatEvents(
             content: texts.capture(op.msg),
             message_type: 'text',
             created_at: at,
+            captured_by: null,
           },
         };
       }

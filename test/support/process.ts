@@ -6,7 +6,10 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export interface ServiceProcess {
   child: ChildProcess;
   exited: Promise<number | null>;
+  /** Standard output and standard error, interleaved as they came. */
   output(): string;
+  stdout(): string;
+  stderr(): string;
 }
 
 /** Runs the real command line (`im-hub <args>`) as a child process, from the sources. */
@@ -17,12 +20,17 @@ export function spawnCli(args: string[], env: Record<string, string>): ServicePr
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let stdout = '';
+  let stderr = '';
   child.stdout?.on('data', (d) => {
     out += d;
+    stdout += d;
   });
   child.stderr?.on('data', (d) => {
     out += d;
+    stderr += d;
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited, output: () => out };
+  // 'close', not 'exit': the pipes are read to their end
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return { child, exited, output: () => out, stdout: () => stdout, stderr: () => stderr };
 }
