@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,4 +158,75 @@ export async function startPostgres(): Promise<PrivatePostgres> {
   };
   await server.start();
   return server;
+}
+
+export interface PrivateNatsCluster {
+  /** Every node's client URL, comma-separated: what NATS_URL takes. */
+  url: string;
+  nodes: (PrivateNats & { name: string })[];
+  destroy(): Promise<void>;
+}
+
+/**
+ * A JetStream cluster of `size` local nats-server processes (names n1…), each with its own
+ * client port, route port and store, routed to one another; resolves once JetStream answers
+ * (a meta leader is elected).
+ */
+export async function startNatsCluster(size = 3): Promise<PrivateNatsCluster> {
+  const ports = await Promise.all(
+    Array.from({ length: size }, async () => [await freePort(), await freePort()]),
+  );
+  const root = mkdtempSync(join(tmpdir(), 'im-hub-nats-cluster-'));
+  const routes = ports.map(([, route]) => `nats-route://127.0.0.1:${route}`);
+  const nodes = ports.map(([port, route], i) => {
+    const name = `n${i + 1}`;
+    const config = join(root, `${name}.conf`);
+    writeFileSync(
+      config,
+      [
+        `server_name: ${name}`,
+        `listen: 127.0.0.1:${port}`,
+        `jetstream { store_dir: "${join(root, name)}" }`,
+        'cluster {',
+        '  name: im-hub-test',
+        `  listen: 127.0.0.1:${route}`,
+        `  routes: [${routes.filter((_, j) => j !== i).join(', ')}]`,
+        '}',
+        '',
+      ].join('\n'),
+    );
+    let child: ChildProcess | null = null;
+    let exited: Promise<void> = Promise.resolve();
+    const node = {
+      name,
+      url: `nats://127.0.0.1:${port}`,
+      port: port!,
+      async start() {
+        child = spawn('nats-server', ['-c', config], { stdio: 'ignore' });
+        const c = child;
+        exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+        await until(`nats-server ${name} on ${port}`, () => answers(port!));
+      },
+      async stop(signal: NodeJS.Signals = 'SIGKILL') {
+        child?.kill(signal);
+        await exited;
+        child = null;
+        await until(`nats-server ${name} to close`, async () => !(await answers(port!)));
+      },
+      async destroy() {
+        if (child) await node.stop();
+      },
+    };
+    return node;
+  });
+  await Promise.all(nodes.map((n) => n.start()));
+  const cluster: PrivateNatsCluster = {
+    url: nodes.map((n) => n.url).join(','),
+    nodes,
+    async destroy() {
+      await Promise.all(nodes.map((n) => n.destroy()));
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  return cluster;
 }
