@@ -2,9 +2,12 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Actions } from '../commands/actions.js';
 import type { Drizzle } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { WaitForSeq } from '../projections/wait.js';
 import type { Sync } from '../sync/index.js';
+import type { AppEnv } from './env.js';
 import { ApiError, badRequest, createErrorHandler, errorBody, validationHook } from './errors.js';
+import { observeRequests } from './observe.js';
 import { type ProjectorPosition, registerAccountRoutes } from './routes/accounts.routes.js';
 import { registerActionRoutes } from './routes/actions.routes.js';
 import { registerAdminRoutes } from './routes/admin.routes.js';
@@ -12,6 +15,7 @@ import { registerConversationRoutes } from './routes/conversations.routes.js';
 import { type Readiness, registerHealthRoutes } from './routes/health.routes.js';
 import { registerMessageActionRoutes } from './routes/message-actions.routes.js';
 import { registerMessageRoutes } from './routes/messages.routes.js';
+import { registerMetricsRoutes } from './routes/metrics.routes.js';
 import { registerReadRoutes } from './routes/read.routes.js';
 import { registerReplyRoutes } from './routes/replies.routes.js';
 import { registerSearchRoutes } from './routes/search.routes.js';
@@ -36,14 +40,18 @@ export interface AppDeps {
   replyTimeoutMs?: number;
   /** The wall clock of queries that depend on "now" ("today"); projections never read it. */
   clock?: () => number;
+  /** HTTP durations are observed into it, and `/metrics` serves it; without it there is no `/metrics`. */
+  metrics?: Metrics;
 }
 
 /** The HTTP API. Builds no connections: everything it needs is passed in. */
 export function createApp(deps: AppDeps) {
-  const app = new OpenAPIHono({ defaultHook: validationHook });
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use(...observeRequests(deps.log, deps.metrics));
   app.onError(createErrorHandler(deps.log));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   registerHealthRoutes(app, deps.readiness);
+  if (deps.metrics) registerMetricsRoutes(app, deps.metrics);
   // Read your own writes: any GET may name the sequence its answer must include.
   app.use('/api/v1/*', async (c, next) => {
     const raw = c.req.query('min_seq');

@@ -4,7 +4,7 @@ import type { ReservedSql } from 'postgres';
 import { rowCodec } from '../db/bulk.js';
 import type { Sql } from '../db/client.js';
 import { rejectedEvents } from '../db/schema.js';
-import { decodeEvent } from '../events/index.js';
+import { decodeEvent, EVENT_TYPES } from '../events/index.js';
 import type { Subjects } from '../log/subjects.js';
 import type { Logger } from '../logger.js';
 import { type SequencedEvent, sequenced } from './fold.js';
@@ -35,6 +35,8 @@ export interface ProjectorOptions {
    * again from the log. Nothing is lost and nothing applied twice.
    */
   durableCommit?: boolean;
+  /** While projecting, log progress (checkpoint, rate, lag) this often; 0 turns it off. */
+  progressIntervalMs?: number;
 }
 
 export type ProjectorState = 'idle' | 'standby' | 'projecting' | 'failing' | 'stopped';
@@ -53,6 +55,11 @@ export interface BatchCommitted {
   lastSeq: number;
   applied: number;
   rejected: number;
+  /** Applied and rejected events by type (rejected ones `unknown` when no type can be read). */
+  appliedByType: ReadonlyMap<string, number>;
+  rejectedByType: ReadonlyMap<string, number>;
+  /** Time to apply and commit the batch. */
+  durationMs: number;
 }
 
 /**
@@ -69,6 +76,11 @@ class CheckpointMovedError extends Error {
 }
 
 const rejectedRows = rowCodec(rejectedEvents, ['stream', 'seq']);
+const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
+
+function countInto(counts: Map<string, number>, type: string): void {
+  counts.set(type, (counts.get(type) ?? 0) + 1);
+}
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function rawText(data: Uint8Array): string {
@@ -103,6 +115,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
   const lingerMs = options.lingerMs ?? 5;
   const lockRetryMs = options.lockRetryMs ?? 1000;
   const durableCommit = options.durableCommit ?? false;
+  const progressIntervalMs = options.progressIntervalMs ?? 10_000;
   const readModels = createReadModelsProjection();
 
   const events = new EventEmitter<{ committed: [BatchCommitted] }>();
@@ -144,6 +157,9 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     toSeq: number;
     valid: SequencedEvent[];
     rejected: (typeof rejectedEvents.$inferSelect)[];
+    /** Counted as they are decoded, so that metrics cost a map update per event, not a label lookup. */
+    appliedByType: Map<string, number>;
+    rejectedByType: Map<string, number>;
     /** Messages received (redeliveries of applied ones included), and their body bytes. */
     count: number;
     bytes: number;
@@ -157,6 +173,8 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     toSeq: fromSeq,
     valid: [],
     rejected: [],
+    appliedByType: new Map(),
+    rejectedByType: new Map(),
     count: 0,
     bytes: 0,
     firstAt: 0,
@@ -183,8 +201,13 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
         reason = `subject ${m.subject} does not match the event's account_id and type`;
       }
     }
-    if (reason === null && parsed.ok) d.valid.push(readModels.prepare(sequenced(m.seq, parsed.event)));
-    else {
+    if (reason === null && parsed.ok) {
+      d.valid.push(readModels.prepare(sequenced(m.seq, parsed.event)));
+      countInto(d.appliedByType, parsed.event.type);
+    } else {
+      // a type from an event that failed validation is only trusted as a label when it is one of ours
+      const claimed = parsed.ok ? parsed.event.type : subjects.parse(m.subject)?.type;
+      countInto(d.rejectedByType, claimed && KNOWN_TYPES.has(claimed) ? claimed : 'unknown');
       d.rejected.push({
         stream,
         seq: m.seq,
@@ -199,6 +222,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
   /** Read models, rejected events and the checkpoint, in one transaction. */
   async function commit(d: Decoded): Promise<void> {
     if (d.toSeq <= d.fromSeq) return; // only redeliveries of applied events
+    const started = performance.now();
     let committed = () => {};
     await sql.begin(async (tx) => {
       // postgres-js runs a query only once something awaits it (or attaches a handler): the
@@ -227,6 +251,9 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
       lastSeq: d.toSeq,
       applied: d.valid.length,
       rejected: d.rejected.length,
+      appliedByType: d.appliedByType,
+      rejectedByType: d.rejectedByType,
+      durationMs: performance.now() - started,
     });
   }
 
@@ -263,6 +290,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     let readerDone = false;
     let failed = false;
     let readError: unknown = null;
+    let lastReceived = status.checkpoint;
     let wakeCommitter: (() => void) | null = null;
     let wakeReader: (() => void) | null = null;
     const full = (d: Decoded) => d.count >= batchSize || d.bytes >= maxBatchBytes;
@@ -271,6 +299,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
       try {
         for await (const m of messages) {
           decodeInto(next, m);
+          lastReceived = m.seq;
           status.pending = m.info.pending;
           // Nothing more is waiting: neither on the server (pending) nor already received here
           // (the iterator's queue).
@@ -290,6 +319,30 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
         wake(wakeCommitter);
       }
     })();
+    // Progress at intervals, never per event or per batch: silent while there is nothing to do.
+    let reported = { at: performance.now(), checkpoint: status.checkpoint };
+    const progress =
+      progressIntervalMs > 0
+        ? setInterval(() => {
+            const now = performance.now();
+            const events = status.checkpoint - reported.checkpoint;
+            const lag = status.pending + Math.max(0, lastReceived - status.checkpoint);
+            if (events > 0 || lag > 0) {
+              log.info(
+                {
+                  projector: name,
+                  checkpoint: status.checkpoint,
+                  events,
+                  events_per_s: Math.round((events * 1000) / (now - reported.at)),
+                  lag_events: lag,
+                },
+                'projector progress',
+              );
+            }
+            reported = { at: now, checkpoint: status.checkpoint };
+          }, progressIntervalMs)
+        : undefined;
+    progress?.unref();
     const nextData = () =>
       new Promise<void>((resolve) => {
         wakeCommitter = resolve;
@@ -330,6 +383,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     } finally {
       await reader.catch(() => {});
       clearInterval(lockCheck);
+      clearInterval(progress);
       stopConsumer = null;
       messages.stop();
     }

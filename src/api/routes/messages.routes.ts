@@ -1,7 +1,8 @@
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Drizzle } from '../../db/client.js';
 import { Channel } from '../../events/index.js';
 import { getMessage, getMessageHistory, listMessages } from '../../queries/messages.queries.js';
+import type { ApiApp } from '../env.js';
 import { badRequest, notFound } from '../errors.js';
 import {
   AccountIdParam,
@@ -99,7 +100,7 @@ const historyRoute = (path: string) =>
     responses: { 200: jsonContent(MessageHistory, 'The versions, oldest first'), ...errorResponses },
   });
 
-export function registerMessageRoutes(app: OpenAPIHono, db: Drizzle) {
+export function registerMessageRoutes(app: ApiApp, db: Drizzle) {
   for (const path of ['/api/v1/messages/{id}/history', '/api/v1/messages/history/{id}']) {
     app.openapi(historyRoute(path), async (c) => {
       const { id } = c.req.valid('param');
