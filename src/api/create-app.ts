@@ -12,6 +12,7 @@ import { type ProjectorPosition, registerAccountRoutes } from './routes/accounts
 import { registerActionRoutes } from './routes/actions.routes.js';
 import { registerAdminRoutes } from './routes/admin.routes.js';
 import { registerConversationRoutes } from './routes/conversations.routes.js';
+import { registerDocsRoutes } from './routes/docs.routes.js';
 import { type Readiness, registerHealthRoutes } from './routes/health.routes.js';
 import { registerMessageActionRoutes } from './routes/message-actions.routes.js';
 import { registerMessageRoutes } from './routes/messages.routes.js';
@@ -52,6 +53,7 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   registerHealthRoutes(app, deps.readiness);
   if (deps.metrics) registerMetricsRoutes(app, deps.metrics);
+  registerDocsRoutes(app);
   // Read your own writes: any GET may name the sequence its answer must include.
   app.use('/api/v1/*', async (c, next) => {
     const raw = c.req.query('min_seq');
@@ -88,7 +90,6 @@ export function createApp(deps: AppDeps) {
   registerConversationRoutes(app, deps.db);
   registerUserRoutes(app, deps.db);
   registerMessageRoutes(app, deps.db);
-  app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'im-hub', version: '0.1.0' } });
   return app;
 }
 export type App = ReturnType<typeof createApp>;

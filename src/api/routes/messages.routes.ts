@@ -83,7 +83,8 @@ const MessageHistory = z
       .describe(
         'oldest first: the original, then the edits by edited_at, then sequence; the last is current',
       ),
-    recall: RecallSchema.nullable(),
+    // a union, not .nullable(): a nullable reference becomes an allOf that no null satisfies in OpenAPI 3.1
+    recall: z.union([RecallSchema, z.null()]),
   })
   .openapi('MessageHistory');
 
