@@ -1,10 +1,8 @@
 import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../src/api/create-app.js';
+import { createUnconnectedApp } from '../src/api/document.js';
 import type { OpenApiDocument } from '../src/api/openapi.js';
-import { silentLogger } from '../src/logger.js';
-import { createMetrics } from '../src/metrics.js';
 import { serveApp } from './support/env.js';
 
 // The API reference at /docs, in a real browser that may reach nothing but this service: the
@@ -16,26 +14,8 @@ let http: Awaited<ReturnType<typeof serveApp>>;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  // Every route, as the service has them; the reference reads no data, so the parts behind
-  // the routes fail loudly if anything touches them.
-  const untouched = (what: string) =>
-    new Proxy(
-      {},
-      {
-        get() {
-          throw new Error(`the API reference must not use ${what}`);
-        },
-      },
-    ) as never;
-  const app = createApp({
-    db: untouched('the database'),
-    actions: untouched('actions'),
-    sync: untouched('sync'),
-    metrics: createMetrics(),
-    log: silentLogger(),
-    readiness: untouched('readiness'),
-  });
-  http = await serveApp(app);
+  // every route the service has; the reference reads no data, so nothing is connected
+  http = await serveApp(createUnconnectedApp());
 });
 
 afterAll(async () => {

@@ -67,7 +67,7 @@ function addCommonContract(doc: OpenApiDocument): void {
       required: false,
       description:
         'Answer only once the read models include this stream sequence (the `seq` an action returned); waits up to 5 s, else 503',
-      schema: { type: 'string', pattern: '^\\d{1,16}$' },
+      schema: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
     },
   };
   doc.components.headers = {
