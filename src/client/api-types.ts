@@ -61,6 +61,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description a monitored account: its platform id, e.g. dy_10001 */
                         account_id: string;
                         display_name: string;
                         notes?: string | null;
@@ -157,6 +158,7 @@ export interface paths {
                     "x-request-id"?: components["parameters"]["RequestId"];
                 };
                 path: {
+                    /** @description a monitored account: its platform id, e.g. dy_10001 */
                     id: string;
                 };
                 cookie?: never;
@@ -210,6 +212,7 @@ export interface paths {
                     "x-request-id"?: components["parameters"]["RequestId"];
                 };
                 path: {
+                    /** @description a monitored account: its platform id, e.g. dy_10001 */
                     id: string;
                 };
                 cookie?: never;
@@ -276,6 +279,7 @@ export interface paths {
                     "x-request-id"?: components["parameters"]["RequestId"];
                 };
                 path: {
+                    /** @description a monitored account: its platform id, e.g. dy_10001 */
                     id: string;
                 };
                 cookie?: never;
@@ -482,6 +486,7 @@ export interface paths {
             parameters: {
                 query?: {
                     after_seq?: number | null;
+                    /** @description how many at most (1–1000, default 100) */
                     limit?: number;
                     /** @description Answer only once the read models include this stream sequence (the `seq` an action returned); waits up to 5 s, else 503 */
                     min_seq?: components["parameters"]["MinSeq"];
@@ -541,6 +546,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    /** @description a monitored account: its platform id, e.g. dy_10001 */
                     account_id: string;
                     /** @description Answer only once the read models include this stream sequence (the `seq` an action returned); waits up to 5 s, else 503 */
                     min_seq?: components["parameters"]["MinSeq"];
@@ -605,11 +611,15 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description a monitored account: its platform id, e.g. dy_10001 */
                     account_id?: string;
                     before?: string;
                     channel?: "direct" | "comment";
+                    /** @description a conversation id (c_…) as the API returns it */
                     conversation_id?: string;
+                    /** @description true or false (1 or 0) */
                     include_recalled?: "0" | "1" | "true" | "false";
+                    /** @description how many at most (1–500, default 50) */
                     limit?: number;
                     /** @description Answer only once the read models include this stream sequence (the `seq` an action returned); waits up to 5 s, else 503 */
                     min_seq?: components["parameters"]["MinSeq"];
@@ -666,12 +676,16 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description a monitored account: its platform id, e.g. dy_10001 */
                     account_id?: string;
+                    /** @description how many at most (1–200, default 50) */
                     limit?: number;
                     /** @description Answer only once the read models include this stream sequence (the `seq` an action returned); waits up to 5 s, else 503 */
                     min_seq?: components["parameters"]["MinSeq"];
+                    /** @description how many to skip (for the next page: offset + limit) */
                     offset?: number | null;
                     order?: "asc" | "desc";
+                    /** @description true or false (1 or 0) */
                     pinned?: "0" | "1" | "true" | "false";
                     search?: string;
                     sort_by?: "last_message_time" | "unread_count" | "name";
@@ -742,6 +756,7 @@ export interface paths {
                     "x-request-id"?: components["parameters"]["RequestId"];
                 };
                 path: {
+                    /** @description a conversation id (c_…) as the API returns it */
                     id: string;
                 };
                 cookie?: never;
@@ -796,6 +811,7 @@ export interface paths {
                     "x-request-id"?: components["parameters"]["RequestId"];
                 };
                 path: {
+                    /** @description a conversation id (c_…) as the API returns it */
                     id: string;
                 };
                 cookie?: never;
@@ -872,6 +888,7 @@ export interface paths {
                     "x-request-id"?: components["parameters"]["RequestId"];
                 };
                 path: {
+                    /** @description a conversation id (c_…) as the API returns it */
                     id: string;
                 };
                 cookie?: never;
@@ -930,6 +947,7 @@ export interface paths {
                     "x-request-id"?: components["parameters"]["RequestId"];
                 };
                 path: {
+                    /** @description a conversation id (c_…) as the API returns it */
                     id: string;
                 };
                 cookie?: never;
@@ -1002,6 +1020,7 @@ export interface paths {
                     "x-request-id"?: components["parameters"]["RequestId"];
                 };
                 path: {
+                    /** @description a conversation id (c_…) as the API returns it */
                     id: string;
                 };
                 cookie?: never;
@@ -1082,6 +1101,7 @@ export interface paths {
                     "x-request-id"?: components["parameters"]["RequestId"];
                 };
                 path: {
+                    /** @description a conversation id (c_…) as the API returns it */
                     id: string;
                     tag: string;
                 };
@@ -1148,10 +1168,13 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    /** @description a monitored account: its platform id, e.g. dy_10001 */
                     account_id: string;
+                    /** @description how many at most (1–100, default 20) */
                     limit?: number;
                     /** @description Answer only once the read models include this stream sequence (the `seq` an action returned); waits up to 5 s, else 503 */
                     min_seq?: components["parameters"]["MinSeq"];
+                    /** @description how many to skip (for the next page: offset + limit) */
                     offset?: number | null;
                     q: string;
                 };
@@ -1212,7 +1235,9 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    /** @description a monitored account: its platform id, e.g. dy_10001 */
                     account_id: string;
+                    /** @description how many at most (1–1000, default 100) */
                     limit?: number;
                     /** @description Answer only once the read models include this stream sequence (the `seq` an action returned); waits up to 5 s, else 503 */
                     min_seq?: components["parameters"]["MinSeq"];
@@ -1269,6 +1294,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    /** @description a monitored account: its platform id, e.g. dy_10001 */
                     account_id: string;
                     /** @description Answer only once the read models include this stream sequence (the `seq` an action returned); waits up to 5 s, else 503 */
                     min_seq?: components["parameters"]["MinSeq"];
@@ -1330,11 +1356,15 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description a monitored account: its platform id, e.g. dy_10001 */
                     account_id?: string;
                     before?: string;
                     channel?: "direct" | "comment";
+                    /** @description a conversation id (c_…) as the API returns it */
                     conversation_id?: string;
+                    /** @description true or false (1 or 0) */
                     include_recalled?: "0" | "1" | "true" | "false";
+                    /** @description how many at most (1–500, default 50) */
                     limit?: number;
                     /** @description Answer only once the read models include this stream sequence (the `seq` an action returned); waits up to 5 s, else 503 */
                     min_seq?: components["parameters"]["MinSeq"];
@@ -1391,11 +1421,15 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description a monitored account: its platform id, e.g. dy_10001 */
                     account_id?: string;
                     before?: string;
                     channel?: "direct" | "comment";
+                    /** @description a conversation id (c_…) as the API returns it */
                     conversation_id?: string;
+                    /** @description true or false (1 or 0) */
                     include_recalled?: "0" | "1" | "true" | "false";
+                    /** @description how many at most (1–500, default 50) */
                     limit?: number;
                     /** @description Answer only once the read models include this stream sequence (the `seq` an action returned); waits up to 5 s, else 503 */
                     min_seq?: components["parameters"]["MinSeq"];
@@ -1452,6 +1486,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description true or false (1 or 0) */
                     include_recalled?: "0" | "1" | "true" | "false";
                     /** @description Answer only once the read models include this stream sequence (the `seq` an action returned); waits up to 5 s, else 503 */
                     min_seq?: components["parameters"]["MinSeq"];
@@ -1461,6 +1496,7 @@ export interface paths {
                     "x-request-id"?: components["parameters"]["RequestId"];
                 };
                 path: {
+                    /** @description a message id (m_…) as the API returns it */
                     id: string;
                 };
                 cookie?: never;
@@ -1512,6 +1548,7 @@ export interface paths {
                     "x-request-id"?: components["parameters"]["RequestId"];
                 };
                 path: {
+                    /** @description a message id (m_…) as the API returns it */
                     id: string;
                 };
                 cookie?: never;
@@ -1598,6 +1635,7 @@ export interface paths {
                     "x-request-id"?: components["parameters"]["RequestId"];
                 };
                 path: {
+                    /** @description a message id (m_…) as the API returns it */
                     id: string;
                 };
                 cookie?: never;
@@ -1674,6 +1712,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description true or false (1 or 0) */
                     include_recalled?: "0" | "1" | "true" | "false";
                     /** @description Answer only once the read models include this stream sequence (the `seq` an action returned); waits up to 5 s, else 503 */
                     min_seq?: components["parameters"]["MinSeq"];
@@ -1683,6 +1722,7 @@ export interface paths {
                     "x-request-id"?: components["parameters"]["RequestId"];
                 };
                 path: {
+                    /** @description a message id (m_…) as the API returns it */
                     id: string;
                 };
                 cookie?: never;
@@ -1749,6 +1789,7 @@ export interface paths {
                     "x-request-id"?: components["parameters"]["RequestId"];
                 };
                 path: {
+                    /** @description a message id (m_…) as the API returns it */
                     id: string;
                 };
                 cookie?: never;
@@ -1815,6 +1856,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description true or false (1 or 0) */
                     include_recalled?: "0" | "1" | "true" | "false";
                     /** @description Answer only once the read models include this stream sequence (the `seq` an action returned); waits up to 5 s, else 503 */
                     min_seq?: components["parameters"]["MinSeq"];
@@ -1824,6 +1866,7 @@ export interface paths {
                     "x-request-id"?: components["parameters"]["RequestId"];
                 };
                 path: {
+                    /** @description a message id (m_…) as the API returns it */
                     id: string;
                 };
                 cookie?: never;
@@ -1899,6 +1942,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description a conversation id (c_…) as the API returns it */
                         conversation_id?: string;
                         message_ids?: string[];
                         read_at?: number;
@@ -1974,11 +2018,14 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description a monitored account: its platform id, e.g. dy_10001 */
                         account_id?: string;
                         /** @enum {string} */
                         channel?: "direct" | "comment";
+                        /** @description a conversation id (c_…) as the API returns it */
                         conversation_id?: string;
                         end_date?: number | string;
+                        /** @description a monitored account: its platform id, e.g. dy_10001 */
                         from_user_id?: string;
                         /** @default 50 */
                         limit?: number;
@@ -2042,6 +2089,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    /** @description a monitored account: its platform id, e.g. dy_10001 */
                     account_id: string;
                     /** @description the next_cursor of the previous page; 0 or absent: from the beginning */
                     cursor?: string;
@@ -2118,6 +2166,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description a monitored account: its platform id, e.g. dy_10001 */
                         account_id: string;
                         cursor: number;
                         /** @description a stable id the client picks for itself */
@@ -2176,10 +2225,13 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description a monitored account: its platform id, e.g. dy_10001 */
                     account_id?: string;
+                    /** @description how many at most (1–200, default 50) */
                     limit?: number;
                     /** @description Answer only once the read models include this stream sequence (the `seq` an action returned); waits up to 5 s, else 503 */
                     min_seq?: components["parameters"]["MinSeq"];
+                    /** @description how many to skip (for the next page: offset + limit) */
                     offset?: number | null;
                     status?: "pending" | "sent" | "failed" | "expired";
                 };
@@ -2239,6 +2291,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description a monitored account: its platform id, e.g. dy_10001 */
                         account_id: string;
                         /** @description reply under this comment (its platform_message_id) */
                         comment?: string;
@@ -2409,6 +2462,7 @@ export interface paths {
                     "x-request-id"?: components["parameters"]["RequestId"];
                 };
                 path: {
+                    /** @description a monitored account: its platform id, e.g. dy_10001 */
                     accountId: string;
                 };
                 cookie?: never;
@@ -2481,6 +2535,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    /** @description a monitored account: its platform id, e.g. dy_10001 */
                     account_id: string;
                     cursor?: string;
                     /** @description Answer only once the read models include this stream sequence (the `seq` an action returned); waits up to 5 s, else 503 */
@@ -2539,6 +2594,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    /** @description a monitored account: its platform id, e.g. dy_10001 */
                     account_id: string;
                     /** @description Answer only once the read models include this stream sequence (the `seq` an action returned); waits up to 5 s, else 503 */
                     min_seq?: components["parameters"]["MinSeq"];
@@ -2600,7 +2656,9 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    /** @description a monitored account: its platform id, e.g. dy_10001 */
                     account_id: string;
+                    /** @description how many at most (1–1000, default 100) */
                     limit?: number;
                     /** @description Answer only once the read models include this stream sequence (the `seq` an action returned); waits up to 5 s, else 503 */
                     min_seq?: components["parameters"]["MinSeq"];
@@ -2657,6 +2715,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description a monitored account: its platform id, e.g. dy_10001 */
                     account_id?: string;
                     /** @description Answer only once the read models include this stream sequence (the `seq` an action returned); waits up to 5 s, else 503 */
                     min_seq?: components["parameters"]["MinSeq"];
@@ -2727,6 +2786,7 @@ export interface paths {
         post: {
             parameters: {
                 query: {
+                    /** @description a monitored account: its platform id, e.g. dy_10001 */
                     account_id: string;
                 };
                 header?: {
@@ -2787,6 +2847,7 @@ export interface paths {
         delete: {
             parameters: {
                 query: {
+                    /** @description a monitored account: its platform id, e.g. dy_10001 */
                     account_id: string;
                 };
                 header?: {
@@ -2871,6 +2932,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description a monitored account: its platform id, e.g. dy_10001 */
                         account_id?: string;
                         user_ids: string[];
                     };
