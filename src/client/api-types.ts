@@ -3045,16 +3045,14 @@ export interface paths {
                     };
                 };
                 500: components["responses"]["InternalError"];
-                /** @description The script is not installed (run npm run build, or install the dev dependencies) */
+                /** @description unavailable: the script is not installed (run npm run build, or install the dev dependencies) */
                 503: {
                     headers: {
                         "X-Request-Id": components["headers"]["RequestId"];
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };

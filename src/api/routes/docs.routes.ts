@@ -9,6 +9,7 @@ import { Scalar } from '@scalar/hono-api-reference';
 import type { ApiApp } from '../env.js';
 import { ApiError } from '../errors.js';
 import { type OpenApiDocument, openApiDocument } from '../openapi.js';
+import { ErrorSchema, jsonContent } from '../schemas.js';
 
 /**
  * Where the API reference's script is. `npm run build` copies it next to the compiled module,
@@ -59,10 +60,10 @@ const scriptRoute = createRoute({
   summary: "The reference page's script (the standalone build of @scalar/api-reference)",
   responses: {
     200: { content: { 'text/javascript': { schema: z.string() } }, description: 'The script' },
-    503: {
-      content: { 'application/json': { schema: z.object({}).catchall(z.unknown()) } },
-      description: 'The script is not installed (run npm run build, or install the dev dependencies)',
-    },
+    503: jsonContent(
+      ErrorSchema,
+      'unavailable: the script is not installed (run npm run build, or install the dev dependencies)',
+    ),
   },
 });
 
