@@ -76,11 +76,6 @@ class CheckpointMovedError extends Error {
 }
 
 const rejectedRows = rowCodec(rejectedEvents, ['stream', 'seq']);
-const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
-
-function countInto(counts: Map<string, number>, type: string): void {
-  counts.set(type, (counts.get(type) ?? 0) + 1);
-}
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function rawText(data: Uint8Array): string {
@@ -89,6 +84,12 @@ function rawText(data: Uint8Array): string {
   } catch {
     return `base64:${Buffer.from(data).toString('base64')}`;
   }
+}
+
+const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
+
+function countInto(counts: Map<string, number>, type: string): void {
+  counts.set(type, (counts.get(type) ?? 0) + 1);
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
