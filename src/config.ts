@@ -33,6 +33,8 @@ export const EnvSchema = z.object({
   REPLY_TIMEOUT_MS: Positive.default(5 * 60 * 1000),
   /** Interval of the sweep that expires replies (in the process that projects). */
   REPLY_SWEEP_MS: Positive.default(1000),
+  /** While projecting, a progress line (checkpoint, events/s, lag) this often; 0: never. */
+  PROJECTOR_PROGRESS_MS: z.coerce.number().int().min(0).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: Positive.default(10_000),
 });

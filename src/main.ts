@@ -13,6 +13,7 @@ import { createPublisher } from './log/publisher.js';
 import { ensureStream } from './log/stream.js';
 import { createSubjects } from './log/subjects.js';
 import type { Logger } from './logger.js';
+import { createMetrics, type ServiceState } from './metrics.js';
 import { createProjector } from './projections/projector.js';
 import { createProjectionWaiter } from './projections/wait.js';
 import { createSync } from './sync/index.js';
@@ -79,8 +80,27 @@ export async function startService(config: Config, log: Logger): Promise<Service
   });
   const projector = createProjector(
     { sql: db.sql, js: nats.js, stream: config.STREAM_NAME, subjects: nats.subjects, log },
-    { batchSize: config.PROJECTOR_BATCH_SIZE, chainCheckpointEvery: config.AUDIT_CHECKPOINT_EVERY },
+    {
+      batchSize: config.PROJECTOR_BATCH_SIZE,
+      chainCheckpointEvery: config.AUDIT_CHECKPOINT_EVERY,
+      progressIntervalMs: config.PROJECTOR_PROGRESS_MS,
+    },
   );
+  const sync = await createSync(
+    {
+      db: db.db,
+      sql: db.sql,
+      js: nats.js,
+      jsm: nats.jsm,
+      stream: config.STREAM_NAME,
+      subjects: nats.subjects,
+      projector: projector.name,
+      log,
+    },
+    { heartbeatMs: config.LIVE_HEARTBEAT_MS, maxBufferBytes: config.LIVE_BUFFER_BYTES },
+  );
+  const metrics = createMetrics({ state, live: () => sync.live.stats(), processMetrics: true });
+  projector.events.on('committed', metrics.batchCommitted);
   projector.start();
 
   async function readiness(): Promise<Readiness> {
@@ -116,8 +136,35 @@ export async function startService(config: Config, log: Logger): Promise<Service
     };
   }
 
+  /** For /metrics: readiness, and how long the oldest event not yet projected has waited. */
+  async function state(): Promise<ServiceState> {
+    const r = await readiness();
+    const { checkpoint, stream_last_seq, lag_events } = r.projector;
+    let lagSeconds: number | null = lag_events === 0 ? 0 : null;
+    if (lag_events !== null && lag_events > 0) {
+      const storedAt = await withTimeout(sync.storedAt(checkpoint + 1), 2000, 'JetStream').catch(() => null);
+      if (storedAt !== null) lagSeconds = Math.max(0, (Date.now() - storedAt) / 1000);
+    }
+    return {
+      natsUp: r.nats.ok,
+      postgresUp: r.postgres.ok,
+      projector: {
+        state: r.projector.state as ServiceState['projector']['state'],
+        checkpoint: r.postgres.ok ? checkpoint : null,
+        streamLastSeq: stream_last_seq,
+        lagEvents: lag_events,
+        lagSeconds,
+      },
+    };
+  }
+
   const waitFor = createProjectionWaiter({ sql: db.sql, projector });
-  const publisher = createPublisher({ js: nats.js, stream: config.STREAM_NAME, subjects: nats.subjects });
+  const publisher = createPublisher({
+    js: nats.js,
+    stream: config.STREAM_NAME,
+    subjects: nats.subjects,
+    observe: metrics.published,
+  });
   const actions = createActions({ publisher, waitFor });
   const sweeper = createReplySweeper(
     { db: db.db, publisher, log, isActive: () => projector.status().state === 'projecting' },
@@ -132,19 +179,6 @@ export async function startService(config: Config, log: Logger): Promise<Service
     ]);
     return { checkpoint: rows[0]?.last_seq ?? 0, stream_last_seq: info?.state.last_seq ?? null };
   }
-  const sync = await createSync(
-    {
-      db: db.db,
-      sql: db.sql,
-      js: nats.js,
-      jsm: nats.jsm,
-      stream: config.STREAM_NAME,
-      subjects: nats.subjects,
-      projector: projector.name,
-      log,
-    },
-    { heartbeatMs: config.LIVE_HEARTBEAT_MS, maxBufferBytes: config.LIVE_BUFFER_BYTES },
-  );
   const audit = createAuditLog({
     sql: db.sql,
     js: nats.js,
@@ -163,12 +197,27 @@ export async function startService(config: Config, log: Logger): Promise<Service
     audit,
     projectorPosition,
     replyTimeoutMs: config.REPLY_TIMEOUT_MS,
+    metrics,
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+  } catch (e) {
+    await sync.close();
+    await projector.stop();
+    await nats.nc.drain().catch(() => {});
+    await db.close();
+    const where = `${config.HOST}:${config.PORT}`;
+    throw new Error(
+      (e as NodeJS.ErrnoException).code === 'EADDRINUSE'
+        ? `cannot listen on ${where}: the port is in use. Stop the process that holds it, or set PORT (PORT=0 picks a free one)`
+        : `cannot listen on ${where}: ${(e as Error).message}. Check HOST and PORT`,
+      { cause: e },
+    );
+  }
   const port = (server.address() as AddressInfo).port;
   sweeper.start();
   log.info({ url: `http://${config.HOST}:${port}`, stream: config.STREAM_NAME }, 'im-hub listening');

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyExport } from '../src/audit/verify.js';
 import { chainHash } from '../src/log/chain.js';
-import { createProgress } from '../src/progress.js';
 import { simulateEvents } from '../src/worker/simulate.js';
 import { recomputeChain } from './support/chain.js';
 import {
@@ -263,45 +262,5 @@ describe('audit export and verify-export (command line)', () => {
     expect(codes).toEqual([2, 2, 2, 2, 2, 2]);
     expect(runs[0]!.output()).toMatch(/not an im-hub-audit-export file/);
     expect(runs[5]!.output()).toMatch(/--type MessageExploded: not an event type/);
-  });
-});
-
-describe('progress', () => {
-  it('draws a bar on a terminal and plain periodic lines elsewhere', () => {
-    let now = 0;
-    const written: string[] = [];
-    const tty = createProgress({
-      label: 'export',
-      total: 1000,
-      unit: 'seq',
-      stream: { isTTY: true, write: (s: string) => written.push(s) },
-      clock: () => now,
-    });
-    now = 50;
-    tty.update(100); // too soon after the start: not drawn
-    now = 1000;
-    tty.update(500);
-    tty.finish();
-    expect(written).toEqual([
-      `\rexport [${'#'.repeat(12)}${'.'.repeat(12)}] 50% 500/1,000 seq, 500 seq/s\u001b[K`,
-      '\r\u001b[K',
-    ]);
-
-    const lines: string[] = [];
-    now = 0;
-    const plain = createProgress({
-      label: 'verify',
-      total: 4000,
-      unit: 'bytes',
-      stream: { isTTY: false, write: (s: string) => lines.push(s) },
-      lineEveryMs: 5000,
-      clock: () => now,
-    });
-    for (now = 1000; now <= 12_000; now += 1000) plain.update(now / 4);
-    plain.finish();
-    expect(lines).toEqual([
-      'verify: 1,250/4,000 bytes (31%), 250 bytes/s\n',
-      'verify: 2,500/4,000 bytes (62%), 250 bytes/s\n',
-    ]);
   });
 });

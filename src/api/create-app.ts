@@ -3,17 +3,22 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Actions } from '../commands/actions.js';
 import type { Drizzle } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { WaitForSeq } from '../projections/wait.js';
 import type { Sync } from '../sync/index.js';
+import type { AppEnv } from './env.js';
 import { ApiError, badRequest, createErrorHandler, errorBody, validationHook } from './errors.js';
+import { observeRequests } from './observe.js';
 import { type ProjectorPosition, registerAccountRoutes } from './routes/accounts.routes.js';
 import { registerActionRoutes } from './routes/actions.routes.js';
 import { registerAdminRoutes } from './routes/admin.routes.js';
 import { registerAuditRoutes } from './routes/audit.routes.js';
 import { registerConversationRoutes } from './routes/conversations.routes.js';
+import { registerDocsRoutes } from './routes/docs.routes.js';
 import { type Readiness, registerHealthRoutes } from './routes/health.routes.js';
 import { registerMessageActionRoutes } from './routes/message-actions.routes.js';
 import { registerMessageRoutes } from './routes/messages.routes.js';
+import { registerMetricsRoutes } from './routes/metrics.routes.js';
 import { registerReadRoutes } from './routes/read.routes.js';
 import { registerReplyRoutes } from './routes/replies.routes.js';
 import { registerSearchRoutes } from './routes/search.routes.js';
@@ -40,14 +45,19 @@ export interface AppDeps {
   replyTimeoutMs?: number;
   /** The wall clock of queries that depend on "now" ("today"); projections never read it. */
   clock?: () => number;
+  /** HTTP durations are observed into it, and `/metrics` serves it; without it there is no `/metrics`. */
+  metrics?: Metrics;
 }
 
 /** The HTTP API. Builds no connections: everything it needs is passed in. */
 export function createApp(deps: AppDeps) {
-  const app = new OpenAPIHono({ defaultHook: validationHook });
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use(...observeRequests(deps.log, deps.metrics));
   app.onError(createErrorHandler(deps.log));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   registerHealthRoutes(app, deps.readiness);
+  if (deps.metrics) registerMetricsRoutes(app, deps.metrics);
+  registerDocsRoutes(app);
   // Read your own writes: any GET may name the sequence its answer must include.
   app.use('/api/v1/*', async (c, next) => {
     const raw = c.req.query('min_seq');
@@ -85,7 +95,6 @@ export function createApp(deps: AppDeps) {
   registerConversationRoutes(app, deps.db);
   registerUserRoutes(app, deps.db);
   registerMessageRoutes(app, deps.db);
-  app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'im-hub', version: '0.1.0' } });
   return app;
 }
 export type App = ReturnType<typeof createApp>;

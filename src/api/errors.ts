@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import type { Logger } from '../logger.js';
+import type { AppEnv } from './env.js';
 
 export interface FieldIssue {
   field: string;
@@ -57,14 +58,16 @@ export function validationHook(
 
 /** Maps anything thrown in a handler to a JSON response, once, at the edge. */
 export function createErrorHandler(log: Logger) {
-  return (err: Error, c: Context) => {
+  return (err: Error, c: Context<AppEnv>) => {
     if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.issues), err.status);
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;
       const code = status === 400 ? 'invalid_request' : status === 413 ? 'payload_too_large' : 'http_error';
       return c.json(errorBody(code, err.message || 'request failed'), status);
     }
-    log.error({ err, path: c.req.path, method: c.req.method }, 'unhandled error');
-    return c.json(errorBody('internal', 'internal error; the service logged the details'), 500);
+    // the request's own logger, so that the line carries the request id the client sees
+    (c.var.log ?? log).error({ err, path: c.req.path, method: c.req.method }, 'unhandled error');
+    const where = c.var.requestId ? ` under request_id ${c.var.requestId}` : '';
+    return c.json(errorBody('internal', `internal error; the service logged the details${where}`), 500);
   };
 }

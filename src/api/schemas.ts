@@ -2,20 +2,38 @@ import { z } from '@hono/zod-openapi';
 import { Channel, Direction, MessageType, PlatformId } from '../events/index.js';
 
 /** A monitored account id in a query or body. */
-export const AccountIdParam = PlatformId;
+export const AccountIdParam = PlatformId.describe('a monitored account: its platform id, e.g. dy_10001');
 /** Hub ids are derived from platform identities (see `src/events/ids.ts`). */
 export const MessageIdParam = z
   .string()
-  .regex(/^m_[A-Za-z0-9_-]{22}$/, 'must be a message id (m_ and 22 characters)');
+  .regex(/^m_[A-Za-z0-9_-]{22}$/, 'must be a message id (m_ and 22 characters)')
+  .describe('a message id (m_…) as the API returns it');
 export const ConversationIdParam = z
   .string()
-  .regex(/^c_[A-Za-z0-9_-]{22}$/, 'must be a conversation id (c_ and 22 characters)');
+  .regex(/^c_[A-Za-z0-9_-]{22}$/, 'must be a conversation id (c_ and 22 characters)')
+  .describe('a conversation id (c_…) as the API returns it');
 
 /** Query booleans arrive as strings. */
-export const QueryBool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+export const QueryBool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1')
+  .describe('true or false (1 or 0)');
 
-export const Limit = (def: number, max: number) => z.coerce.number().int().min(1).max(max).default(def);
-export const Offset = z.coerce.number().int().min(0).max(1_000_000).default(0);
+export const Limit = (def: number, max: number) =>
+  z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(max)
+    .default(def)
+    .describe(`how many at most (1–${max}, default ${def})`);
+export const Offset = z.coerce
+  .number()
+  .int()
+  .min(0)
+  .max(1_000_000)
+  .default(0)
+  .describe('how many to skip (for the next page: offset + limit)');
 
 export const ErrorSchema = z
   .object({

@@ -3,16 +3,12 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { UsageError } from '../cli/exit-codes.js';
+import { createProgress, type ProgressStream } from '../cli/progress.js';
 import { EVENT_TYPES } from '../events/index.js';
 import { isChainHash } from '../log/chain.js';
-import { createProgress, type ProgressStream } from '../progress.js';
 import type { AuditLog, HistoryQuery } from './audit-log.js';
 import { NotAnExportError, type VerifyReport, verifyExport } from './verify.js';
-
-/** Bad input on the command line: reported, exit code 2. */
-export class UsageError extends Error {
-  readonly code = 'usage';
-}
 
 export interface CommandIo {
   stdout: Writable;

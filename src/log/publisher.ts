@@ -27,6 +27,8 @@ export interface PublisherDeps {
   subjects: Subjects;
   /** How long to wait for the stream's acknowledgement. */
   timeoutMs?: number;
+  /** Called after each event is stored (or found a duplicate), e.g. to count it. */
+  observe?: (event: HubEvent, result: PublishResult) => void;
 }
 
 const encoder = new TextEncoder();
@@ -53,7 +55,9 @@ export function createPublisher(deps: PublisherDeps) {
         timeout,
       },
     );
-    return { seq: ack.seq, duplicate: ack.duplicate };
+    const result = { seq: ack.seq, duplicate: ack.duplicate };
+    deps.observe?.(event, result);
+    return result;
   }
 
   return {

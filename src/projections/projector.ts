@@ -4,7 +4,7 @@ import type { ReservedSql } from 'postgres';
 import { rowCodec } from '../db/bulk.js';
 import type { Sql } from '../db/client.js';
 import { rejectedEvents } from '../db/schema.js';
-import { decodeEvent } from '../events/index.js';
+import { decodeEvent, EVENT_TYPES } from '../events/index.js';
 import type { Subjects } from '../log/subjects.js';
 import type { Logger } from '../logger.js';
 import { type ChainStep, createChainProjection } from './chain.projection.js';
@@ -38,6 +38,8 @@ export interface ProjectorOptions {
   durableCommit?: boolean;
   /** Every this many sequences the audit chain's hash is kept as a checkpoint. */
   chainCheckpointEvery?: number;
+  /** While projecting, log progress (checkpoint, rate, lag) this often; 0 turns it off. */
+  progressIntervalMs?: number;
 }
 
 export type ProjectorState = 'idle' | 'standby' | 'projecting' | 'failing' | 'stopped';
@@ -56,6 +58,11 @@ export interface BatchCommitted {
   lastSeq: number;
   applied: number;
   rejected: number;
+  /** Applied and rejected events by type (rejected ones `unknown` when no type can be read). */
+  appliedByType: ReadonlyMap<string, number>;
+  rejectedByType: ReadonlyMap<string, number>;
+  /** Time to apply and commit the batch. */
+  durationMs: number;
 }
 
 /**
@@ -85,6 +92,12 @@ function rawText(data: Uint8Array): string {
   }
 }
 
+const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
+
+function countInto(counts: Map<string, number>, type: string): void {
+  counts.set(type, (counts.get(type) ?? 0) + 1);
+}
+
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
@@ -109,6 +122,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
   const lingerMs = options.lingerMs ?? 5;
   const lockRetryMs = options.lockRetryMs ?? 1000;
   const durableCommit = options.durableCommit ?? false;
+  const progressIntervalMs = options.progressIntervalMs ?? 10_000;
   const readModels = createReadModelsProjection();
   const chain = createChainProjection(stream, options.chainCheckpointEvery ?? 1000);
 
@@ -151,6 +165,9 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     toSeq: number;
     valid: SequencedEvent[];
     rejected: (typeof rejectedEvents.$inferSelect)[];
+    /** Counted as they are decoded, so that metrics cost a map update per event, not a label lookup. */
+    appliedByType: Map<string, number>;
+    rejectedByType: Map<string, number>;
     /** Messages received (redeliveries of applied ones included), and their body bytes. */
     count: number;
     bytes: number;
@@ -166,6 +183,8 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     toSeq: fromSeq,
     valid: [],
     rejected: [],
+    appliedByType: new Map(),
+    rejectedByType: new Map(),
     count: 0,
     bytes: 0,
     firstAt: 0,
@@ -195,8 +214,13 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
         reason = `subject ${m.subject} does not match the event's account_id and type`;
       }
     }
-    if (reason === null && parsed.ok) d.valid.push(readModels.prepare(sequenced(m.seq, parsed.event)));
-    else {
+    if (reason === null && parsed.ok) {
+      d.valid.push(readModels.prepare(sequenced(m.seq, parsed.event)));
+      countInto(d.appliedByType, parsed.event.type);
+    } else {
+      // a type from an event that failed validation is only trusted as a label when it is one of ours
+      const claimed = parsed.ok ? parsed.event.type : subjects.parse(m.subject)?.type;
+      countInto(d.rejectedByType, claimed && KNOWN_TYPES.has(claimed) ? claimed : 'unknown');
       d.rejected.push({
         stream,
         seq: m.seq,
@@ -214,6 +238,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     const step = d.chain;
     const chains = step !== null && step.to.seq > step.from.seq;
     if (!advances && !chains) return; // only redeliveries of applied events
+    const started = performance.now();
     let committed = () => {};
     await sql.begin(async (tx) => {
       // postgres-js runs a query only once something awaits it (or attaches a handler): the
@@ -247,6 +272,9 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
       lastSeq: d.toSeq,
       applied: d.valid.length,
       rejected: d.rejected.length,
+      appliedByType: d.appliedByType,
+      rejectedByType: d.rejectedByType,
+      durationMs: performance.now() - started,
     });
   }
 
@@ -295,6 +323,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     let readerDone = false;
     let failed = false;
     let readError: unknown = null;
+    let lastReceived = status.checkpoint;
     let wakeCommitter: (() => void) | null = null;
     let wakeReader: (() => void) | null = null;
     const full = (d: Decoded) => d.count >= batchSize || d.bytes >= maxBatchBytes;
@@ -303,6 +332,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
       try {
         for await (const m of messages) {
           decodeInto(next, m);
+          lastReceived = m.seq;
           status.pending = m.info.pending;
           // Nothing more is waiting: neither on the server (pending) nor already received here
           // (the iterator's queue).
@@ -322,6 +352,30 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
         wake(wakeCommitter);
       }
     })();
+    // Progress at intervals, never per event or per batch: silent while there is nothing to do.
+    let reported = { at: performance.now(), checkpoint: status.checkpoint };
+    const progress =
+      progressIntervalMs > 0
+        ? setInterval(() => {
+            const now = performance.now();
+            const events = status.checkpoint - reported.checkpoint;
+            const lag = status.pending + Math.max(0, lastReceived - status.checkpoint);
+            if (events > 0 || lag > 0) {
+              log.info(
+                {
+                  projector: name,
+                  checkpoint: status.checkpoint,
+                  events,
+                  events_per_s: Math.round((events * 1000) / (now - reported.at)),
+                  lag_events: lag,
+                },
+                'projector progress',
+              );
+            }
+            reported = { at: now, checkpoint: status.checkpoint };
+          }, progressIntervalMs)
+        : undefined;
+    progress?.unref();
     const nextData = () =>
       new Promise<void>((resolve) => {
         wakeCommitter = resolve;
@@ -363,6 +417,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     } finally {
       await reader.catch(() => {});
       clearInterval(lockCheck);
+      clearInterval(progress);
       stopConsumer = null;
       messages.stop();
     }

@@ -1,9 +1,10 @@
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Actions } from '../../commands/actions.js';
 import type { Drizzle } from '../../db/client.js';
 import { AccountNotes, AccountStatus, DisplayName, Platform } from '../../events/index.js';
 import { accountJson, accountsStatus, getAccountRow, listAccounts } from '../../queries/accounts.queries.js';
 import { isTimeZone, startOfDay } from '../../queries/day.js';
+import type { ApiApp } from '../env.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import {
   AccountIdParam,
@@ -206,7 +207,7 @@ const statusRoute = createRoute({
 });
 
 /** Monitored accounts: listed from the read model; registered, changed and removed as events. */
-export function registerAccountRoutes(app: OpenAPIHono, deps: AccountRoutesDeps) {
+export function registerAccountRoutes(app: ApiApp, deps: AccountRoutesDeps) {
   const { db, actions, clock } = deps;
 
   app.openapi(listRoute, async (c) => c.json({ accounts: await listAccounts(db) }, 200));

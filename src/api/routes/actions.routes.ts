@@ -1,10 +1,11 @@
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ActionResult, Actions } from '../../commands/actions.js';
 import type { Drizzle } from '../../db/client.js';
 import { MAX_TAGS, PlatformId, Tag } from '../../events/index.js';
 import { accountExists } from '../../queries/accounts.queries.js';
 import { getConversation, listBlockedUsers, listTags } from '../../queries/conversations.queries.js';
+import type { ApiApp } from '../env.js';
 import { badRequest, notFound } from '../errors.js';
 import {
   AccountIdParam,
@@ -156,7 +157,7 @@ const tagsRoute = createRoute({
 });
 
 /** Routes that append client actions to the log, then answer from the projected read model. */
-export function registerActionRoutes(app: OpenAPIHono, db: Drizzle, actions: Actions) {
+export function registerActionRoutes(app: ApiApp, db: Drizzle, actions: Actions) {
   async function conversationOr404(id: string) {
     const conversation = await getConversation(db, id);
     if (!conversation) throw notFound('conversation', id);

@@ -1,6 +1,7 @@
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Drizzle } from '../../db/client.js';
 import { listRejected } from '../../queries/admin.queries.js';
+import type { ApiApp } from '../env.js';
 import { errorResponses, jsonContent, Limit } from '../schemas.js';
 
 const RejectedEventSchema = z
@@ -34,7 +35,7 @@ const rejectedRoute = createRoute({
   },
 });
 
-export function registerAdminRoutes(app: OpenAPIHono, db: Drizzle) {
+export function registerAdminRoutes(app: ApiApp, db: Drizzle) {
   app.openapi(rejectedRoute, async (c) => {
     const q = c.req.valid('query');
     return c.json(await listRejected(db, q.after_seq, q.limit), 200);

@@ -1,9 +1,10 @@
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { stream } from 'hono/streaming';
 import type { AuditLog, HistoryQuery } from '../../audit/audit-log.js';
 import { errorLine } from '../../audit/format.js';
 import { EVENT_TYPES, type EventType } from '../../events/index.js';
+import type { ApiApp } from '../env.js';
 import { ApiError, notFound } from '../errors.js';
 import {
   AccountIdParam,
@@ -171,7 +172,7 @@ const jsonText = (c: Context, text: string) =>
   c.body(text, 200, { 'content-type': 'application/json; charset=utf-8' });
 
 /** The raw history, message timelines and the hash chain, for auditors. */
-export function registerAuditRoutes(app: OpenAPIHono, audit: AuditLog) {
+export function registerAuditRoutes(app: ApiApp, audit: AuditLog) {
   app.openapi(historyRoute, async (c) => {
     const q = c.req.valid('query');
     const query: HistoryQuery = {

@@ -1,7 +1,8 @@
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Drizzle } from '../../db/client.js';
 import { Tag } from '../../events/index.js';
 import { getConversation, listConversations } from '../../queries/conversations.queries.js';
+import type { ApiApp } from '../env.js';
 import { notFound } from '../errors.js';
 import {
   AccountIdParam,
@@ -54,7 +55,7 @@ const getRoute = createRoute({
   responses: { 200: jsonContent(ConversationSchema, 'The conversation'), ...errorResponses },
 });
 
-export function registerConversationRoutes(app: OpenAPIHono, db: Drizzle) {
+export function registerConversationRoutes(app: ApiApp, db: Drizzle) {
   app.openapi(listRoute, async (c) => {
     const q = c.req.valid('query');
     const page = await listConversations(db, {

@@ -1,4 +1,5 @@
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
+import type { ApiApp } from '../env.js';
 import { jsonContent } from '../schemas.js';
 
 export const ReadinessSchema = z
@@ -36,7 +37,7 @@ const ready = createRoute({
   },
 });
 
-export function registerHealthRoutes(app: OpenAPIHono, readiness: () => Promise<Readiness>) {
+export function registerHealthRoutes(app: ApiApp, readiness: () => Promise<Readiness>) {
   app.openapi(health, (c) => c.json({ status: 'ok' as const }, 200));
   app.openapi(ready, async (c) => {
     const report = await readiness();

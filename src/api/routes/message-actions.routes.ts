@@ -1,7 +1,8 @@
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Actions } from '../../commands/actions.js';
 import type { Drizzle } from '../../db/client.js';
 import { getMessage, getMessageForAction, getRecall } from '../../queries/messages.queries.js';
+import type { ApiApp } from '../env.js';
 import { conflict, notFound } from '../errors.js';
 import {
   ActorHeader,
@@ -66,7 +67,7 @@ const recallRoute = createRoute({
  * Operators' edits and recalls. Both are checked against the read model, appended to the log
  * and answered once projected, like the other actions.
  */
-export function registerMessageActionRoutes(app: OpenAPIHono, db: Drizzle, actions: Actions) {
+export function registerMessageActionRoutes(app: ApiApp, db: Drizzle, actions: Actions) {
   async function messageOr404(id: string) {
     const m = await getMessageForAction(db, id);
     if (!m) throw notFound('message', id);

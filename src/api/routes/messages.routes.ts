@@ -1,7 +1,8 @@
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Drizzle } from '../../db/client.js';
 import { Channel } from '../../events/index.js';
 import { getMessage, getMessageHistory, listMessages } from '../../queries/messages.queries.js';
+import type { ApiApp } from '../env.js';
 import { badRequest, notFound } from '../errors.js';
 import {
   AccountIdParam,
@@ -82,7 +83,8 @@ const MessageHistory = z
       .describe(
         'oldest first: the original, then the edits by edited_at, then sequence; the last is current',
       ),
-    recall: RecallSchema.nullable(),
+    // a union, not .nullable(): a nullable reference becomes an allOf that no null satisfies in OpenAPI 3.1
+    recall: z.union([RecallSchema, z.null()]),
   })
   .openapi('MessageHistory');
 
@@ -99,7 +101,7 @@ const historyRoute = (path: string) =>
     responses: { 200: jsonContent(MessageHistory, 'The versions, oldest first'), ...errorResponses },
   });
 
-export function registerMessageRoutes(app: OpenAPIHono, db: Drizzle) {
+export function registerMessageRoutes(app: ApiApp, db: Drizzle) {
   for (const path of ['/api/v1/messages/{id}/history', '/api/v1/messages/history/{id}']) {
     app.openapi(historyRoute(path), async (c) => {
       const { id } = c.req.valid('param');

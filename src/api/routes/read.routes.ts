@@ -1,9 +1,10 @@
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { eq, inArray } from 'drizzle-orm';
 import type { Actions } from '../../commands/actions.js';
 import type { Drizzle } from '../../db/client.js';
 import { actionOutcomes, messages } from '../../db/schema.js';
 import { getConversation, unreadSummary } from '../../queries/conversations.queries.js';
+import type { ApiApp } from '../env.js';
 import { badRequest, notFound } from '../errors.js';
 import {
   AccountIdParam,
@@ -91,7 +92,7 @@ const summaryRoute = (path: string) =>
   });
 
 /** The unread summary is a read; marking needs `actions` (a read-only process has none). */
-export function registerReadRoutes(app: OpenAPIHono, db: Drizzle, actions?: Actions) {
+export function registerReadRoutes(app: ApiApp, db: Drizzle, actions?: Actions) {
   for (const path of ['/api/v1/unread-summary', '/api/v1/conversations/unread/summary']) {
     app.openapi(summaryRoute(path), async (c) => {
       const q = c.req.valid('query');

@@ -1,4 +1,4 @@
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Actions } from '../../commands/actions.js';
 import type { Drizzle } from '../../db/client.js';
 import { Channel, IdempotencyKey, messageId, PlatformId, ReplyRef, replyId } from '../../events/index.js';
@@ -12,6 +12,7 @@ import {
   type ReplyJson,
   replyStats,
 } from '../../queries/replies.queries.js';
+import type { ApiApp } from '../env.js';
 import { conflict, notFound } from '../errors.js';
 import {
   AccountIdParam,
@@ -194,7 +195,7 @@ export interface ReplyRoutesDeps {
 }
 
 /** Replies: requested by clients as events, sent by the account's worker, read from the read model. */
-export function registerReplyRoutes(app: OpenAPIHono, deps: ReplyRoutesDeps) {
+export function registerReplyRoutes(app: ApiApp, deps: ReplyRoutesDeps) {
   const { db, actions } = deps;
   const timeoutMs = deps.replyTimeoutMs ?? DEFAULT_REPLY_TIMEOUT_MS;
 

@@ -1,9 +1,10 @@
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Drizzle } from '../../db/client.js';
 import { Channel, MessageType } from '../../events/index.js';
 import { searchConversations, searchMessages } from '../../queries/search.queries.js';
 import { buildTsQuery, highlightTerms } from '../../search/query.js';
 import { snippet } from '../../search/snippet.js';
+import type { ApiApp } from '../env.js';
 import {
   AccountIdParam,
   ConversationIdParam,
@@ -106,7 +107,7 @@ const conversationsRoute = createRoute({
 });
 
 /** Registered before `/conversations/{id}` so that `search` is not taken for an id. */
-export function registerSearchRoutes(app: OpenAPIHono, db: Drizzle) {
+export function registerSearchRoutes(app: ApiApp, db: Drizzle) {
   app.openapi(messagesRoute, async (c) => {
     const b = c.req.valid('json');
     const tsquery = buildTsQuery(b.query);

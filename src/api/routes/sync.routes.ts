@@ -1,12 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import { PlatformId } from '../../events/index.js';
 import type { Sync } from '../../sync/index.js';
 import type { LiveSink } from '../../sync/live.js';
 import { syncPageJson } from '../../sync/sync.queries.js';
+import type { ApiApp } from '../env.js';
 import { ApiError, badRequest } from '../errors.js';
 import {
   AccountIdParam,
@@ -170,7 +171,7 @@ const liveStatsRoute = createRoute({
   responses: { 200: jsonContent(LiveStatsSchema, 'Counters since the process started') },
 });
 
-export function registerSyncRoutes(app: OpenAPIHono, sync: Sync) {
+export function registerSyncRoutes(app: ApiApp, sync: Sync) {
   app.openapi(liveStatsRoute, (c) => c.json(sync.live.stats(), 200));
 
   app.openapi(syncRoute, async (c) => {
@@ -224,7 +225,7 @@ export function registerSyncRoutes(app: OpenAPIHono, sync: Sync) {
     if (res) {
       // On Node, write to the response directly: one shared Buffer per delivery goes to every
       // connection, and the socket's own buffer is the connection's bounded buffer.
-      res.writeHead(200, SSE_HEADERS);
+      res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': c.var.requestId });
       const sink = nodeSink(res);
       try {
         const connection = await sync.live.connect(q.account_id, cursor, sink);

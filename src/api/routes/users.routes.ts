@@ -1,7 +1,8 @@
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Drizzle } from '../../db/client.js';
 import { PlatformId } from '../../events/index.js';
 import { getUser, getUsers } from '../../queries/users.queries.js';
+import type { ApiApp } from '../env.js';
 import { notFound } from '../errors.js';
 import { AccountIdParam, errorResponses, jsonContent } from '../schemas.js';
 
@@ -71,7 +72,7 @@ const batchRoute = createRoute({
 });
 
 /** The users read model: profiles from every message sender and every profile observation. */
-export function registerUserRoutes(app: OpenAPIHono, db: Drizzle) {
+export function registerUserRoutes(app: ApiApp, db: Drizzle) {
   app.openapi(batchRoute, async (c) => {
     const { user_ids, account_id } = c.req.valid('json');
     return c.json(await getUsers(db, user_ids, account_id), 200);
