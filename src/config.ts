@@ -6,6 +6,9 @@ const Positive = z.coerce.number().int().positive();
 /** Every setting the service reads from the environment, with its default. */
 export const EnvSchema = z.object({
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  /** The hub's NATS user and password (`hub` in nats-auth.conf); unset for a server without users. */
+  NATS_USER: z.string().min(1).optional(),
+  NATS_PASSWORD: z.string().min(1).optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')

@@ -48,7 +48,11 @@ export async function openLog(
   config: Config,
   log: Logger,
 ): Promise<Nats & { subjects: ReturnType<typeof createSubjects> }> {
-  const nats = await connectNats({ url: config.NATS_URL });
+  const nats = await connectNats({
+    url: config.NATS_URL,
+    user: config.NATS_USER,
+    pass: config.NATS_PASSWORD,
+  });
   const subjects = createSubjects(config.SUBJECT_PREFIX);
   const info = await ensureStream(nats.jsm, {
     name: config.STREAM_NAME,

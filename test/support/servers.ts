@@ -1,8 +1,17 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 
 // Private servers for the fault tests: they stop and restart these, never the shared ones.
@@ -57,19 +66,34 @@ export interface PrivateNats {
   destroy(): Promise<void>;
 }
 
+export interface NatsServerOptions {
+  /**
+   * A configuration file's text instead of command-line flags, given the port and the store
+   * folder; `files` are copied next to it (for its `include`s), `env` is the server's environment.
+   */
+  config?: (port: number, store: string) => string;
+  files?: string[];
+  env?: Record<string, string>;
+}
+
 /** Debian's `nats-server` with JetStream, on a free port, its store in a temporary folder. */
-export async function startNats(): Promise<PrivateNats> {
+export async function startNats(options: NatsServerOptions = {}): Promise<PrivateNats> {
   const port = await freePort();
   const store = mkdtempSync(join(tmpdir(), 'im-hub-nats-'));
+  let args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store];
+  if (options.config) {
+    const dir = mkdtempSync(join(tmpdir(), 'im-hub-nats-conf-'));
+    for (const f of options.files ?? []) copyFileSync(f, join(dir, basename(f)));
+    writeFileSync(join(dir, 'server.conf'), options.config(port, store));
+    args = ['-c', join(dir, 'server.conf')];
+  }
   let child: ChildProcess | null = null;
   let exited: Promise<void> = Promise.resolve();
   const server: PrivateNats = {
     url: `nats://127.0.0.1:${port}`,
     port,
     async start() {
-      child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], {
-        stdio: 'ignore',
-      });
+      child = spawn('nats-server', args, { stdio: 'ignore', env: { ...process.env, ...options.env } });
       const c = child;
       exited = new Promise((resolve) => c.once('exit', () => resolve()));
       await until(`nats-server on ${port}`, () => answers(port));

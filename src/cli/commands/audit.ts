@@ -53,7 +53,12 @@ export function registerAuditCommands(program: Command): void {
       }) => {
         const cfg = configFromEnv();
         // reads only: the stream is not created or changed, the database not migrated
-        const nats = await connectNats({ url: cfg.NATS_URL, name: 'im-hub-audit-export' });
+        const nats = await connectNats({
+          url: cfg.NATS_URL,
+          user: cfg.NATS_USER,
+          pass: cfg.NATS_PASSWORD,
+          name: 'im-hub-audit-export',
+        });
         const db = createDb(cfg.DATABASE_URL, { max: 2, applicationName: 'im-hub-audit-export' });
         try {
           await nats.jsm.streams.info(cfg.STREAM_NAME).catch((e: unknown) => {
