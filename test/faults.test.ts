@@ -4,7 +4,14 @@ import { createDb } from '../src/db/client.js';
 import { connectNats } from '../src/log/connect.js';
 import { createPublisher } from '../src/log/publisher.js';
 import { createSubjects } from '../src/log/subjects.js';
-import { checkpointOf, createTestDatabase, createTestLog, natsUrl, projectedTo } from './support/env.js';
+import {
+  checkpointOf,
+  createTestDatabase,
+  createTestLog,
+  eventually,
+  natsUrl,
+  projectedTo,
+} from './support/env.js';
 import {
   cleanChecksums,
   cleanups,
@@ -58,7 +65,11 @@ describe('faults survived with nothing lost', () => {
     const backAt = Date.now();
     await waitReady(port, '/ready after NATS is back', (r, status) => status === 200 && r.nats.ok);
     // the projector follows the log again within seconds of its return
-    const seqAfterReturn = (await nats.jsm.streams.info(stream)).state.last_seq;
+    // (the worker's own connection may still be reconnecting: ask until it answers)
+    const seqAfterReturn = await eventually(
+      async () => (await nats.jsm.streams.info(stream).catch(() => null))?.state.last_seq,
+      'the stream, from the worker connection',
+    );
     await projectedTo(db, `read-models:${stream}`, seqAfterReturn, 20_000);
     const resumedMs = Date.now() - backAt;
     await worker.done;
