@@ -133,10 +133,10 @@ describe('faults survived with nothing lost', () => {
     );
   });
 
-  it('two service processes: one projects, the other takes over when it is killed', async () => {
-    const log = await createTestLog('faults_two');
+  it('three service processes: one projects, another takes over when it is killed', async () => {
+    const log = await createTestLog('faults_three');
     cleanups.push(() => log.close());
-    const db = await createTestDatabase('faults_two');
+    const db = await createTestDatabase('faults_three');
     cleanups.push(() => db.drop());
     const env = {
       DATABASE_URL: db.url,
@@ -144,24 +144,27 @@ describe('faults survived with nothing lost', () => {
       STREAM_NAME: log.stream,
       SUBJECT_PREFIX: log.subjects.prefix,
     };
-    const a = await startService(env);
-    const b = await startService(env);
-    const worker = steadyWorker(log.publisher, 'two');
+    const services = await Promise.all([startService(env), startService(env), startService(env)]);
+    const worker = steadyWorker(log.publisher, 'three');
     await worker.reached(300);
 
-    const states = await Promise.all(
-      [a, b].map(async (s) => (await readiness(s.port))!.body.projector.state),
-    );
-    expect(states.sort()).toEqual(['projecting', 'standby']);
-    const [active, standby] = states[0] === 'projecting' ? [a, b] : [b, a];
-    // both answer queries; only one holds the projector lock
+    // all answer queries; only the one holding the projector lock projects
+    const stateOf = async (s: (typeof services)[number]) => (await readiness(s.port))!.body.projector.state;
+    const states = await Promise.all(services.map(stateOf));
+    expect([...states].sort()).toEqual(['projecting', 'standby', 'standby']);
+    const active = services[states.indexOf('projecting')]!;
+    const others = services.filter((s) => s !== active);
     const checkpointAtKill = await checkpointOf(db, `read-models:${log.stream}`);
     active.svc.child.kill('SIGKILL');
     await active.svc.exited;
     const killedAt = Date.now();
-    await waitReady(standby.port, 'the standby to take over', (r) => r.projector.state === 'projecting');
+    await eventually(
+      async () => ((await Promise.all(others.map(stateOf))).includes('projecting') ? true : undefined),
+      'a standby to take over',
+    );
     const takeoverMs = Date.now() - killedAt;
     expect(takeoverMs).toBeLessThan(10_000);
+    expect((await Promise.all(others.map(stateOf))).sort()).toEqual(['projecting', 'standby']);
     await worker.done;
 
     const info = await log.jsm.streams.info(log.stream);
