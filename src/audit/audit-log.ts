@@ -54,6 +54,9 @@ export interface ChainPoint {
 /** Sequences a JSON page reads at most, so that a rare filter cannot make one request unbounded. */
 export const PAGE_SCAN_LIMIT = 20_000;
 
+/** Messages an export's reader may hold ahead of the writer: bounds its memory, whatever the range. */
+const EXPORT_WINDOW = 10_000;
+
 const toStored = (m: JsMsg): StoredMessage => ({
   seq: m.seq,
   subject: m.subject,
@@ -271,7 +274,14 @@ export function createAuditLog(deps: AuditDeps) {
         const checkpoints = filtered ? null : storedCheckpoints();
         let checkpoint = (await checkpoints?.next())?.value ?? null;
         let hash = start.hash;
-        for await (const m of readRange(reader, { fromSeq: q.fromSeq, toSeq, subject: subjects.all })) {
+        // a wider window than the pages': an export streams on, 10,000 messages (a few MB) ahead
+        const window = EXPORT_WINDOW;
+        for await (const m of readRange(reader, {
+          fromSeq: q.fromSeq,
+          toSeq,
+          subject: subjects.all,
+          window,
+        })) {
           const stored = toStored(m);
           const prev = hash;
           hash = chainHash(prev, stored);
