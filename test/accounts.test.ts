@@ -8,6 +8,7 @@ import {
   createTestDatabase,
   createTestLog,
   projectedTo,
+  publishProjected,
   rebuildChecksums,
   requestJson,
   startTestProjector,
@@ -54,11 +55,7 @@ function capture(account: string, at: number, inbound = true): HubEvent {
   };
 }
 
-async function publish(...events: HubEvent[]) {
-  const r = await log.publisher.publishMany(events);
-  await projectedTo(db, projector.name, Math.max(...r.map((x) => x.seq)));
-  return r.map((x) => x.seq);
-}
+const publish = (...events: HubEvent[]) => publishProjected(log, db, projector, events);
 const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
   requestJson(app, method, path, body, headers);
 const path = (id: string) => `/api/v1/accounts/${encodeURIComponent(id)}`;

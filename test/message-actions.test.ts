@@ -7,7 +7,7 @@ import type { Sync } from '../src/sync/index.js';
 import {
   createTestDatabase,
   createTestLog,
-  projectedTo,
+  publishProjected,
   rebuildChecksums,
   requestJson,
   startTestProjector,
@@ -76,11 +76,7 @@ function edit(pmid: string, conv: string, content: string, editedAt: number): Hu
   };
 }
 
-async function publish(...events: HubEvent[]) {
-  const r = await log.publisher.publishMany(events);
-  await projectedTo(db, projector.name, Math.max(...r.map((x) => x.seq)));
-  return r.map((x) => x.seq);
-}
+const publish = (...events: HubEvent[]) => publishProjected(log, db, projector, events);
 const call = (
   method: string,
   path: string,

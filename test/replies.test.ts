@@ -16,7 +16,7 @@ import {
   createTestDatabase,
   createTestLog,
   eventually,
-  projectedTo,
+  publishProjected,
   rebuildChecksums,
   requestJson,
   startTestProjector,
@@ -81,11 +81,7 @@ async function send(cmd: ReplyCommand) {
   return { platform_message_id: `sent_${cmd.reply_id.slice(2, 10)}_${tried}` };
 }
 
-async function publish(...events: HubEvent[]) {
-  const r = await log.publisher.publishMany(events);
-  await projectedTo(db, projector.name, Math.max(...r.map((x) => x.seq)));
-  return r.map((x) => x.seq);
-}
+const publish = (...events: HubEvent[]) => publishProjected(log, db, projector, events);
 const call = (
   method: string,
   path: string,

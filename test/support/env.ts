@@ -101,6 +101,18 @@ export function projectedTo(db: Db, projector: string, seq: number, timeoutMs = 
   );
 }
 
+/** Publishes events, waits until the projector has applied them, and returns their sequences. */
+export async function publishProjected(
+  log: TestLog,
+  db: Db,
+  projector: { name: string },
+  events: readonly unknown[],
+): Promise<number[]> {
+  const r = await log.publisher.publishMany(events);
+  await projectedTo(db, projector.name, Math.max(...r.map((x) => x.seq)));
+  return r.map((x) => x.seq);
+}
+
 /** The HTTP app over a test database, for `app.request()` calls (readiness is not under test). */
 export function testApp(db: Db, deps: Partial<AppDeps> = {}) {
   return createApp({
