@@ -1,14 +1,13 @@
 import { EventEmitter } from 'node:events';
-import { DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import { DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
 import type { ReservedSql } from 'postgres';
-import { rowCodec } from '../db/bulk.js';
 import type { Sql } from '../db/client.js';
-import { rejectedEvents } from '../db/schema.js';
-import { decodeEvent } from '../events/index.js';
 import type { Subjects } from '../log/subjects.js';
 import type { Logger } from '../logger.js';
-import { type SequencedEvent, sequenced } from './fold.js';
+import { type Batch, CheckpointMovedError, createBatchApplier, readCheckpoint } from './batch.js';
 import { createReadModelsProjection } from './read-models.projection.js';
+
+export { PROJECTED_CHANNEL } from './batch.js';
 
 export interface ProjectorDeps {
   sql: Sql;
@@ -35,6 +34,11 @@ export interface ProjectorOptions {
    * again from the log. Nothing is lost and nothing applied twice.
    */
   durableCommit?: boolean;
+  /**
+   * Hand the lock over when another process asks on `PROJECTOR_CONTROL_CHANNEL` (see
+   * `release()`). On by default.
+   */
+  listen?: boolean;
 }
 
 export type ProjectorState = 'idle' | 'standby' | 'projecting' | 'failing' | 'stopped';
@@ -56,28 +60,11 @@ export interface BatchCommitted {
 }
 
 /**
- * Postgres channel on which each commit announces `{"projector": name, "seq": checkpoint}`, so
- * that live streams in any process wake at once (`src/sync/checkpoint-watch.ts`).
+ * Postgres channel on which a process asks the projector holding the lock to hand it over:
+ * `{"projector": name, "release": true}`. The rebuild (`src/replay/rebuild.ts`) uses it to
+ * pause live projection while it switches the read models.
  */
-export const PROJECTED_CHANNEL = 'im_hub_projected';
-
-/** Raised when the checkpoint moved under us: another process projected. We resync from it. */
-class CheckpointMovedError extends Error {
-  constructor(expected: number) {
-    super(`checkpoint is no longer ${expected}: another process projected`);
-  }
-}
-
-const rejectedRows = rowCodec(rejectedEvents, ['stream', 'seq']);
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-function rawText(data: Uint8Array): string {
-  try {
-    return utf8.decode(data);
-  } catch {
-    return `base64:${Buffer.from(data).toString('base64')}`;
-  }
-}
+export const PROJECTOR_CONTROL_CHANNEL = 'im_hub_projector_control';
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -104,6 +91,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
   const lockRetryMs = options.lockRetryMs ?? 1000;
   const durableCommit = options.durableCommit ?? false;
   const readModels = createReadModelsProjection();
+  const applier = createBatchApplier({ stream, subjects, readModels, checkpoint: name, durableCommit });
 
   const events = new EventEmitter<{ committed: [BatchCommitted] }>();
   events.setMaxListeners(0);
@@ -111,14 +99,10 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
   const abort = new AbortController();
   let running: Promise<void> | null = null;
   let stopConsumer: (() => void) | null = null;
-
-  async function readCheckpoint(): Promise<number> {
-    await sql`insert into projector_checkpoints (projector, last_seq) values (${name}, 0) on conflict do nothing`;
-    const [row] = await sql<
-      { last_seq: number }[]
-    >`select last_seq from projector_checkpoints where projector = ${name}`;
-    return row!.last_seq;
-  }
+  /** This process holds the lock; and another one asked for it. */
+  let holding = false;
+  let releaseRequested = false;
+  let listening: Promise<{ unlisten(): Promise<void> } | null> | null = null;
 
   async function acquireLock(): Promise<ReservedSql | null> {
     while (!abort.signal.aborted) {
@@ -136,87 +120,10 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     return null;
   }
 
-  /** Events received and decoded, not yet applied: the next batch, growing while one commits. */
-  interface Decoded {
-    firstSeq: number;
-    /** The checkpoint this batch continues from, and the one it moves to. */
-    fromSeq: number;
-    toSeq: number;
-    valid: SequencedEvent[];
-    rejected: (typeof rejectedEvents.$inferSelect)[];
-    /** Messages received (redeliveries of applied ones included), and their body bytes. */
-    count: number;
-    bytes: number;
-    /** When its first message arrived (performance.now()). */
-    firstAt: number;
-  }
-
-  const emptyBatch = (fromSeq: number): Decoded => ({
-    firstSeq: 0,
-    fromSeq,
-    toSeq: fromSeq,
-    valid: [],
-    rejected: [],
-    count: 0,
-    bytes: 0,
-    firstAt: 0,
-  });
-
-  /**
-   * Parses one message against the contract into the batch. Pure CPU work, done as messages
-   * arrive, so it overlaps with the commit of the batch before.
-   */
-  function decodeInto(d: Decoded, m: JsMsg): void {
-    if (d.count === 0) {
-      d.firstSeq = m.seq;
-      d.firstAt = performance.now();
-    }
-    d.count += 1;
-    d.bytes += m.data.length;
-    if (m.seq <= d.toSeq) return; // already applied (redelivery after a reconnect)
-    d.toSeq = m.seq;
-    const parsed = decodeEvent(m.data);
-    let reason = parsed.ok ? null : parsed.reason;
-    if (parsed.ok) {
-      const where = subjects.parse(m.subject);
-      if (!where || where.accountId !== parsed.event.account_id || where.type !== parsed.event.type) {
-        reason = `subject ${m.subject} does not match the event's account_id and type`;
-      }
-    }
-    if (reason === null && parsed.ok) d.valid.push(readModels.prepare(sequenced(m.seq, parsed.event)));
-    else {
-      d.rejected.push({
-        stream,
-        seq: m.seq,
-        subject: m.subject,
-        reason: reason ?? 'unknown',
-        raw: rawText(m.data),
-        storedAt: Math.floor(m.info.timestampNanos / 1e6),
-      });
-    }
-  }
-
-  /** Read models, rejected events and the checkpoint, in one transaction. */
-  async function commit(d: Decoded): Promise<void> {
-    if (d.toSeq <= d.fromSeq) return; // only redeliveries of applied events
-    let committed = () => {};
-    await sql.begin(async (tx) => {
-      // postgres-js runs a query only once something awaits it (or attaches a handler): the
-      // setting goes out ahead of the batch's first statement, in the same round trip
-      if (!durableCommit) tx`set local synchronous_commit = off`.catch(() => {});
-      committed = await readModels.apply(tx, d.valid);
-      // Compare-and-set: if another process moved the checkpoint, nothing of this batch commits.
-      // The notification is delivered to listeners when (and only if) the transaction commits,
-      // so it goes out in the same round trip.
-      const [moved] = await Promise.all([
-        tx<{ last_seq: number }[]>`
-          update projector_checkpoints set last_seq = ${d.toSeq}
-          where projector = ${name} and last_seq = ${d.fromSeq} returning last_seq`,
-        tx`select pg_notify(${PROJECTED_CHANNEL}, ${JSON.stringify({ projector: name, seq: d.toSeq })})`,
-        rejectedRows.insertNew(tx, d.rejected),
-      ]);
-      if (moved.length !== 1) throw new CheckpointMovedError(d.fromSeq);
-    });
+  /** Applies a batch and reports it. */
+  async function commit(d: Batch): Promise<void> {
+    const committed = await applier.commit(sql, d);
+    if (d.toSeq <= d.fromSeq) return;
     committed();
     status.checkpoint = d.toSeq;
     if (d.rejected.length > 0) {
@@ -232,7 +139,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
 
   async function project(lock: ReservedSql): Promise<void> {
     readModels.reset(); // whatever happened while we did not hold the lock, read it afresh
-    status.checkpoint = await readCheckpoint();
+    status.checkpoint = await readCheckpoint(sql, name);
     status.state = 'projecting';
     status.lastError = null;
     log.info({ projector: name, from: status.checkpoint + 1 }, 'projector started');
@@ -252,25 +159,26 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
       });
     }, 5000);
     stopConsumer = () => messages.stop();
-    // stop() may have come while the consumer was being created: nobody else would stop it
-    if (abort.signal.aborted) messages.stop();
+    // stop() or release() may have come while the consumer was being created: nobody else
+    // would stop it
+    if (abort.signal.aborted || releaseRequested) messages.stop();
     // A reader decodes messages into the next batch while the current one commits. As soon as
     // a commit ends, everything received meanwhile becomes the next batch: under a steady
     // trickle an event waits for at most the commit in progress and its own, and under load
     // batches grow up to `batchSize` by themselves (group commit).
-    let next = emptyBatch(status.checkpoint);
+    let next = applier.empty(status.checkpoint);
     let caughtUp = false;
     let readerDone = false;
     let failed = false;
     let readError: unknown = null;
     let wakeCommitter: (() => void) | null = null;
     let wakeReader: (() => void) | null = null;
-    const full = (d: Decoded) => d.count >= batchSize || d.bytes >= maxBatchBytes;
+    const full = (d: Batch) => d.count >= batchSize || d.bytes >= maxBatchBytes;
     const wake = (w: (() => void) | null) => w?.();
     const reader = (async () => {
       try {
         for await (const m of messages) {
-          decodeInto(next, m);
+          applier.add(next, m);
           status.pending = m.info.pending;
           // Nothing more is waiting: neither on the server (pending) nor already received here
           // (the iterator's queue).
@@ -315,7 +223,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
           continue;
         }
         const batch = next;
-        next = emptyBatch(batch.toSeq);
+        next = applier.empty(batch.toSeq);
         wake(wakeReader);
         await commit(batch);
       }
@@ -339,10 +247,13 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     let backoff = 500;
     while (!abort.signal.aborted) {
       let lock: ReservedSql | null = null;
+      let handedOver = false;
       try {
         lock = await acquireLock();
         if (!lock) break;
+        holding = true;
         await project(lock);
+        handedOver = releaseRequested;
         backoff = 500;
       } catch (e) {
         if (abort.signal.aborted) break;
@@ -353,13 +264,33 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
         await sleep(backoff, abort.signal);
         backoff = Math.min(backoff * 2, 10_000);
       } finally {
+        holding = false;
+        releaseRequested = false;
         if (lock) {
           await lock`select pg_advisory_unlock(hashtextextended(${name}, 0))`.catch(() => {});
           lock.release();
         }
       }
+      if (handedOver) {
+        // The one who asked is already waiting for the lock and gets it now; try again later.
+        status.state = 'standby';
+        log.info({ projector: name }, 'projector handed its lock over on request; on standby');
+        await sleep(lockRetryMs, abort.signal);
+      }
     }
     status.state = 'stopped';
+  }
+
+  /**
+   * Hands the lock over: applies what was already received, releases the lock, and stays on
+   * standby (retrying every `lockRetryMs`) so that a process already waiting for the lock gets
+   * it. Returns false when this process does not hold the lock.
+   */
+  function release(): boolean {
+    if (!holding) return false;
+    releaseRequested = true;
+    stopConsumer?.();
+    return true;
   }
 
   return {
@@ -367,13 +298,32 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     events,
     status: (): ProjectorStatus => ({ ...status }),
     start(): void {
-      running ??= loop();
+      if (running) return;
+      if (options.listen ?? true) {
+        listening = sql
+          .listen(PROJECTOR_CONTROL_CHANNEL, (payload) => {
+            try {
+              const m = JSON.parse(payload) as { projector?: string; release?: boolean };
+              if (m.projector === name && m.release === true) release();
+            } catch {
+              // not a request of ours
+            }
+          })
+          .catch((err: Error) => {
+            log.warn({ projector: name, err: err.message }, 'cannot listen for lock hand-over requests');
+            return null;
+          });
+      }
+      running = loop();
     },
+    release,
     /** Applies what was already received, releases the lock and stops. */
     async stop(): Promise<void> {
       abort.abort();
       stopConsumer?.();
       await running;
+      // not awaited: while Postgres is unreachable the subscription may still be connecting
+      void listening?.then((l) => l?.unlisten().catch(() => {}));
     },
     /** Resolves when this process has applied `seq` (true) or the timeout passed (false). */
     waitFor(seq: number, timeoutMs: number): Promise<boolean> {

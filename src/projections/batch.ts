@@ -1,0 +1,161 @@
+import type { JsMsg } from '@nats-io/jetstream';
+import { rowCodec } from '../db/bulk.js';
+import type { Sql } from '../db/client.js';
+import { rejectedEvents } from '../db/schema.js';
+import { decodeEvent } from '../events/index.js';
+import type { Subjects } from '../log/subjects.js';
+import { type SequencedEvent, sequenced } from './fold.js';
+import type { ReadModelsProjection } from './read-models.projection.js';
+
+/**
+ * Postgres channel on which each commit announces `{"projector": name, "seq": checkpoint}`, so
+ * that live streams in any process wake at once (`src/sync/checkpoint-watch.ts`).
+ */
+export const PROJECTED_CHANNEL = 'im_hub_projected';
+
+/** Raised when the checkpoint moved under us: another process projected. We resync from it. */
+export class CheckpointMovedError extends Error {
+  constructor(expected: number) {
+    super(`checkpoint is no longer ${expected}: another process projected`);
+  }
+}
+
+export type RejectedRow = typeof rejectedEvents.$inferSelect;
+
+/** Events received and decoded, not yet applied. */
+export interface Batch {
+  firstSeq: number;
+  /** The checkpoint this batch continues from, and the one it moves to. */
+  fromSeq: number;
+  toSeq: number;
+  valid: SequencedEvent[];
+  rejected: RejectedRow[];
+  /** Messages received (redeliveries of applied ones included), and their body bytes. */
+  count: number;
+  bytes: number;
+  /** When its first message arrived (performance.now()). */
+  firstAt: number;
+}
+
+export interface BatchApplierDeps {
+  stream: string;
+  subjects: Subjects;
+  readModels: ReadModelsProjection;
+  /** The checkpoint row the batches move (`projector_checkpoints.projector`). */
+  checkpoint: string;
+  /** Wait for each commit to reach disk (see `ProjectorOptions.durableCommit`). */
+  durableCommit?: boolean;
+  /** Announce each commit on `PROJECTED_CHANNEL` (live streams listen to it). */
+  notify?: boolean;
+}
+
+const rejectedRows = rowCodec(rejectedEvents, ['stream', 'seq']);
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function rawText(data: Uint8Array): string {
+  try {
+    return utf8.decode(data);
+  } catch {
+    return `base64:${Buffer.from(data).toString('base64')}`;
+  }
+}
+
+/**
+ * Turns messages of the log into batches and commits each batch: its read-model changes,
+ * its rejected events and the new checkpoint in one transaction. The live projector and the
+ * replay into a scratch schema (`src/replay/`) both apply the log through this, so they
+ * write the same rows.
+ */
+export function createBatchApplier(deps: BatchApplierDeps) {
+  const { stream, subjects, readModels, checkpoint } = deps;
+  const durableCommit = deps.durableCommit ?? false;
+  const notify = deps.notify ?? true;
+
+  return {
+    empty(fromSeq: number): Batch {
+      return {
+        firstSeq: 0,
+        fromSeq,
+        toSeq: fromSeq,
+        valid: [],
+        rejected: [],
+        count: 0,
+        bytes: 0,
+        firstAt: 0,
+      };
+    },
+
+    /**
+     * Parses one message against the contract into the batch. Pure CPU work, done as messages
+     * arrive, so it overlaps with the commit of the batch before.
+     */
+    add(d: Batch, m: JsMsg): void {
+      if (d.count === 0) {
+        d.firstSeq = m.seq;
+        d.firstAt = performance.now();
+      }
+      d.count += 1;
+      d.bytes += m.data.length;
+      if (m.seq <= d.toSeq) return; // already applied (redelivery after a reconnect)
+      d.toSeq = m.seq;
+      const parsed = decodeEvent(m.data);
+      let reason = parsed.ok ? null : parsed.reason;
+      if (parsed.ok) {
+        const where = subjects.parse(m.subject);
+        if (!where || where.accountId !== parsed.event.account_id || where.type !== parsed.event.type) {
+          reason = `subject ${m.subject} does not match the event's account_id and type`;
+        }
+      }
+      if (reason === null && parsed.ok) d.valid.push(readModels.prepare(sequenced(m.seq, parsed.event)));
+      else {
+        d.rejected.push({
+          stream,
+          seq: m.seq,
+          subject: m.subject,
+          reason: reason ?? 'unknown',
+          raw: rawText(m.data),
+          storedAt: Math.floor(m.info.timestampNanos / 1e6),
+        });
+      }
+    },
+
+    /**
+     * Read models, rejected events and the checkpoint, in one transaction. Returns what to do
+     * once it has committed (the projection remembers the rows it wrote); throws
+     * `CheckpointMovedError`, committing nothing, when the checkpoint is no longer `fromSeq`.
+     */
+    async commit(sql: Sql, d: Batch): Promise<() => void> {
+      if (d.toSeq <= d.fromSeq) return () => {}; // only redeliveries of applied events
+      let committed = () => {};
+      await sql.begin(async (tx) => {
+        // postgres-js runs a query only once something awaits it (or attaches a handler): the
+        // setting goes out ahead of the batch's first statement, in the same round trip
+        if (!durableCommit) tx`set local synchronous_commit = off`.catch(() => {});
+        committed = await readModels.apply(tx, d.valid);
+        // Compare-and-set: if another process moved the checkpoint, nothing of this batch commits.
+        // The notification is delivered to listeners when (and only if) the transaction commits,
+        // so it goes out in the same round trip.
+        const [moved] = await Promise.all([
+          tx<{ last_seq: number }[]>`
+            update projector_checkpoints set last_seq = ${d.toSeq}
+            where projector = ${checkpoint} and last_seq = ${d.fromSeq} returning last_seq`,
+          notify
+            ? tx`select pg_notify(${PROJECTED_CHANNEL}, ${JSON.stringify({ projector: checkpoint, seq: d.toSeq })})`
+            : null,
+          rejectedRows.insertNew(tx, d.rejected),
+        ]);
+        if (moved.length !== 1) throw new CheckpointMovedError(d.fromSeq);
+      });
+      return committed;
+    },
+  };
+}
+export type BatchApplier = ReturnType<typeof createBatchApplier>;
+
+/** The checkpoint of `name`, creating its row at 0 the first time. */
+export async function readCheckpoint(sql: Sql, name: string): Promise<number> {
+  await sql`insert into projector_checkpoints (projector, last_seq) values (${name}, 0) on conflict do nothing`;
+  const [row] = await sql<{ last_seq: number }[]>`
+    select last_seq from projector_checkpoints where projector = ${name}`;
+  return row!.last_seq;
+}
