@@ -61,6 +61,24 @@ function rawText(data: Uint8Array): string {
 }
 
 /**
+ * A stored message read against the contract: the event, or why it is rejected (bad JSON,
+ * failed schema, unknown type, or a subject that names another account or type than the
+ * event).
+ */
+export function decodeMessage(
+  m: Pick<JsMsg, 'data' | 'subject' | 'seq'>,
+  subjects: Subjects,
+): { ok: true; event: SequencedEvent } | { ok: false; reason: string } {
+  const parsed = decodeEvent(m.data);
+  if (!parsed.ok) return { ok: false, reason: parsed.reason };
+  const where = subjects.parse(m.subject);
+  if (!where || where.accountId !== parsed.event.account_id || where.type !== parsed.event.type) {
+    return { ok: false, reason: `subject ${m.subject} does not match the event's account_id and type` };
+  }
+  return { ok: true, event: sequenced(m.seq, parsed.event) };
+}
+
+/**
  * Turns messages of the log into batches and commits each batch: its read-model changes,
  * its rejected events and the new checkpoint in one transaction. The live projector and the
  * replay into a scratch schema (`src/replay/`) both apply the log through this, so they
@@ -98,21 +116,14 @@ export function createBatchApplier(deps: BatchApplierDeps) {
       d.bytes += m.data.length;
       if (m.seq <= d.toSeq) return; // already applied (redelivery after a reconnect)
       d.toSeq = m.seq;
-      const parsed = decodeEvent(m.data);
-      let reason = parsed.ok ? null : parsed.reason;
-      if (parsed.ok) {
-        const where = subjects.parse(m.subject);
-        if (!where || where.accountId !== parsed.event.account_id || where.type !== parsed.event.type) {
-          reason = `subject ${m.subject} does not match the event's account_id and type`;
-        }
-      }
-      if (reason === null && parsed.ok) d.valid.push(readModels.prepare(sequenced(m.seq, parsed.event)));
+      const decoded = decodeMessage(m, subjects);
+      if (decoded.ok) d.valid.push(readModels.prepare(decoded.event));
       else {
         d.rejected.push({
           stream,
           seq: m.seq,
           subject: m.subject,
-          reason: reason ?? 'unknown',
+          reason: decoded.reason,
           raw: rawText(m.data),
           storedAt: Math.floor(m.info.timestampNanos / 1e6),
         });

@@ -1,5 +1,5 @@
 import { COPY_MIN_ROWS, rowCodec } from '../db/bulk.js';
-import type { Tx } from '../db/client.js';
+import type { Sql, Tx } from '../db/client.js';
 import {
   accounts,
   actionOutcomes,
@@ -58,6 +58,46 @@ class Lru<V> {
 export interface ReadModelsOptions {
   /** Conversations, users and accounts kept in memory after they are written. */
   cacheSize?: number;
+  /**
+   * Leave conversations' search vectors for `fillConversationSearch` to compute once at the
+   * end. A bulk replay rewrites a busy conversation in every batch; its vector depends only on
+   * its final friend name and last message, so computing it once gives the same rows.
+   */
+  deferConversationSearch?: boolean;
+}
+
+/**
+ * Secondary indexes the projection's own reads use while it loads (a whole-conversation
+ * mark-read and a recalled last message read a conversation's messages; a friend's rename reads
+ * their conversations). A replay into empty tables keeps these and builds the others after.
+ */
+export const LOAD_INDEXES = ['messages_conversation_created_idx', 'conversations_friend_idx'] as const;
+
+/** The search text of a conversation: its friend's name and its last message. */
+const conversationSearchText = (c: { friendName: string | null; lastMessage: string | null }) =>
+  `${c.friendName ?? ''}\n${c.lastMessage ?? ''}`;
+
+/**
+ * Computes every conversation's search vector from its stored friend name and last message,
+ * a page at a time (after a replay with `deferConversationSearch`).
+ */
+export async function fillConversationSearch(sql: Sql, pageSize = 5000): Promise<number> {
+  let after = '';
+  let done = 0;
+  for (;;) {
+    const page = await sql<{ id: string; friend_name: string | null; last_message: string | null }[]>`
+      select id, friend_name, last_message from conversations where id > ${after} order by id limit ${pageSize}`;
+    if (page.length === 0) return done;
+    const vectors = page.map((r) =>
+      searchVector(conversationSearchText({ friendName: r.friend_name, lastMessage: r.last_message })),
+    );
+    await sql`
+      update conversations c set search = x.search::tsvector
+      from unnest(${page.map((r) => r.id)}::text[], ${vectors}::text[]) as x(id, search)
+      where c.id = x.id`;
+    done += page.length;
+    after = page[page.length - 1]!.id;
+  }
 }
 
 /**
@@ -71,6 +111,7 @@ export interface ReadModelsOptions {
  */
 export function createReadModelsProjection(options: ReadModelsOptions = {}) {
   const size = options.cacheSize ?? 50_000;
+  const deferConversationSearch = options.deferConversationSearch ?? false;
   const cache = {
     conversations: new Lru<ConversationRow>(size),
     users: new Lru<UserRow>(size),
@@ -176,9 +217,11 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       const m = state.messages.get(id)!;
       m.search = m.content === null ? null : (prepared.get(m.content) ?? searchVector(m.content));
     }
-    for (const id of state.dirty.conversations) {
-      const c = state.conversations.get(id)!;
-      c.search = searchVector(`${c.friendName ?? ''}\n${c.lastMessage ?? ''}`);
+    if (!deferConversationSearch) {
+      for (const id of state.dirty.conversations) {
+        const c = state.conversations.get(id)!;
+        c.search = searchVector(conversationSearchText(c));
+      }
     }
 
     const split = <R>(map: Map<string, R>, dirty: Set<string>, known: Set<string>) => {
