@@ -60,9 +60,10 @@ export interface BatchCommitted {
 }
 
 /**
- * Postgres channel on which a process asks the projector holding the lock to hand it over:
- * `{"projector": name, "release": true}`. The rebuild (`src/replay/rebuild.ts`) uses it to
- * pause live projection while it switches the read models.
+ * Postgres channel on which a process asks the projector holding the lock to hand it over,
+ * `{"projector": name, "release": true}`, and says when it has given it back,
+ * `{"projector": name, "released": true}` (processes on standby try at once). The rebuild
+ * (`src/replay/rebuild.ts`) uses it to pause live projection while it switches the read models.
  */
 export const PROJECTOR_CONTROL_CHANNEL = 'im_hub_projector_control';
 
@@ -103,6 +104,15 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
   let holding = false;
   let releaseRequested = false;
   let listening: Promise<{ unlisten(): Promise<void> } | null> | null = null;
+  /** Ends the standby wait early (the lock was given back). */
+  let retryNow: (() => void) | null = null;
+  const standbyWait = () =>
+    new Promise<void>((resolve) => {
+      retryNow = resolve;
+      sleep(lockRetryMs, abort.signal).then(resolve);
+    }).finally(() => {
+      retryNow = null;
+    });
 
   async function acquireLock(): Promise<ReservedSql | null> {
     while (!abort.signal.aborted) {
@@ -115,7 +125,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
       if (status.state !== 'standby')
         log.info({ projector: name }, 'projector on standby: another process holds the lock');
       status.state = 'standby';
-      await sleep(lockRetryMs, abort.signal);
+      await standbyWait();
     }
     return null;
   }
@@ -275,7 +285,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
         // The one who asked is already waiting for the lock and gets it now; try again later.
         status.state = 'standby';
         log.info({ projector: name }, 'projector handed its lock over on request; on standby');
-        await sleep(lockRetryMs, abort.signal);
+        await standbyWait();
       }
     }
     status.state = 'stopped';
@@ -303,8 +313,10 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
         listening = sql
           .listen(PROJECTOR_CONTROL_CHANNEL, (payload) => {
             try {
-              const m = JSON.parse(payload) as { projector?: string; release?: boolean };
-              if (m.projector === name && m.release === true) release();
+              const m = JSON.parse(payload) as { projector?: string; release?: boolean; released?: boolean };
+              if (m.projector !== name) return;
+              if (m.release === true) release();
+              if (m.released === true) retryNow?.();
             } catch {
               // not a request of ours
             }
