@@ -5,8 +5,11 @@ export interface RangeOptions {
   fromSeq: number;
   /** Last sequence to read; at most the stream's last sequence, or the reader waits for it. */
   toSeq: number;
-  /** Only these subjects (e.g. one account's, `subjects.account(id)`); all when absent. */
-  filterSubjects?: string[];
+  /**
+   * Only this subject (e.g. one account's, `subjects.account(id)`); all when absent. One
+   * subject: several need nats-server 2.10.
+   */
+  filterSubject?: string;
   /** Messages asked of the server at a time. */
   pull?: number;
 }
@@ -24,15 +27,11 @@ export async function* readRange(
   o: RangeOptions,
 ): AsyncGenerator<JsMsg> {
   if (o.toSeq < o.fromSeq) return;
-  const filter = o.filterSubjects?.length ? o.filterSubjects : undefined;
+  const filter = o.filterSubject;
   if (filter) {
     // with a filter, nothing may ever come: ask the stream whether anything matches at all
-    let matching = 0;
-    for (const subject of filter) {
-      const info = await jsm.streams.info(stream, { subjects_filter: subject });
-      for (const n of Object.values(info.state.subjects ?? {})) matching += n;
-    }
-    if (matching === 0) return;
+    const info = await jsm.streams.info(stream, { subjects_filter: filter });
+    if (Object.keys(info.state.subjects ?? {}).length === 0) return;
   }
   const consumer = await js.consumers.get(stream, {
     deliver_policy: DeliverPolicy.StartSequence,

@@ -18,7 +18,7 @@ interface Holder {
   pid: number;
   application_name: string;
   client_addr: string | null;
-  backend_start: Date;
+  backend_start: string;
 }
 
 /**
@@ -67,7 +67,7 @@ export async function takeProjectorLock(sql: Sql, projector: string, timeoutMs: 
     conn.release();
     if ((e as { code?: string }).code !== '55P03') throw e;
     const who = holder
-      ? `process ${holder.pid} (${holder.application_name || 'no application name'}${holder.client_addr ? ` from ${holder.client_addr}` : ''}, connected ${holder.backend_start.toISOString()})`
+      ? `process ${holder.pid} (${holder.application_name || 'no application name'}${holder.client_addr ? ` from ${holder.client_addr}` : ''}, connected since ${holder.backend_start})`
       : 'another process';
     throw new ProjectorLockError(
       `the projector lock ${projector} is held by ${who}, which did not hand it over within ${Math.round(timeoutMs / 1000)} s. ` +
@@ -80,7 +80,8 @@ export async function takeProjectorLock(sql: Sql, projector: string, timeoutMs: 
 /** The session holding a projector's lock, if any. */
 async function holderOf(sql: Sql, projector: string): Promise<Holder | null> {
   const [row] = await sql<Holder[]>`
-    select a.pid, a.application_name, a.client_addr::text as client_addr, a.backend_start
+    select a.pid, a.application_name, a.client_addr::text as client_addr,
+      to_char(a.backend_start at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as backend_start
     from pg_locks l join pg_stat_activity a on a.pid = l.pid
     where l.locktype = 'advisory' and l.granted and l.database = (select oid from pg_database where datname = current_database())
       and ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended(${projector}, 0)`;

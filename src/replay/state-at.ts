@@ -86,7 +86,7 @@ export async function stateAt(
   for await (const m of readRange(js, jsm, stream, {
     fromSeq: 1,
     toSeq: q.atSeq,
-    filterSubjects: [subjects.account(q.accountId)],
+    filterSubject: subjects.account(q.accountId),
   })) {
     const decoded = decodeMessage(m, subjects);
     if (!decoded.ok) {
