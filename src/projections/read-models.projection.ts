@@ -18,6 +18,7 @@ import {
   type FoldState,
   foldBatch,
   keysOf,
+  putMessage,
   type SequencedEvent,
   type UserRow,
 } from './fold.js';
@@ -138,7 +139,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       accountRows.load(tx, 'account_id', fromCache(cache.accounts, keys.accountIds, state.accounts)),
     ]);
     for (const m of loadedMessages) {
-      state.messages.set(m.id, m);
+      putMessage(state, m);
       if (m.conversationId) keys.conversationIds.add(m.conversationId);
     }
     if (keys.unreadOf.size > 0) {
@@ -148,7 +149,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
           and direction = 'inbound' and capture_seq is not null and read_at is null`;
       for (const r of unread) {
         const m = messageRows.fromDb(r);
-        if (!state.messages.has(m.id)) state.messages.set(m.id, m);
+        if (!state.messages.has(m.id)) putMessage(state, m);
       }
     }
     for (const u of loadedUsers) state.users.set(u.platformUserId, u);

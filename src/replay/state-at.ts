@@ -12,6 +12,7 @@ import {
   type FoldState,
   foldBatch,
   type MessageRow,
+  messagesOf,
   type SequencedEvent,
 } from '../projections/fold.js';
 
@@ -114,7 +115,7 @@ export async function stateAt(
     ...columnsOf(messages, m, ['search']),
     edits: editsOf.get(m.id) ?? [],
   });
-  const messagesOf = (conversationId: string | null) =>
+  const messagesJson = (conversationId: string | null) =>
     [...state.messages.values()]
       .filter(
         (m) =>
@@ -129,7 +130,7 @@ export async function stateAt(
       at_seq: q.atSeq,
       account_id: q.accountId,
       conversation: c && c.accountId === q.accountId ? conversationJson(c) : null,
-      messages: c ? messagesOf(c.id) : [],
+      messages: c ? messagesJson(c.id) : [],
     };
   }
   const account = state.accounts.get(q.accountId);
@@ -145,7 +146,7 @@ export async function stateAt(
       .filter((b) => b !== null && b.accountId === q.accountId)
       .sort((a, b) => a!.blockedSeq - b!.blockedSeq)
       .map((b) => columnsOf(blockedUsers, b!)),
-    messages: messagesOf(null),
+    messages: messagesJson(null),
     rejected,
   };
 }
@@ -168,8 +169,8 @@ function recomputeLastMessages(state: FoldState): void {
   for (const id of state.recomputeLast) {
     const c = state.conversations.get(id)!;
     let best: MessageRow | null = null;
-    for (const m of state.messages.values()) {
-      if (m.conversationId !== id || m.captureSeq === null || m.recalled) continue;
+    for (const m of messagesOf(state, id)) {
+      if (m.captureSeq === null || m.recalled) continue;
       if (
         !best ||
         m.createdAt! > best.createdAt! ||
