@@ -41,7 +41,7 @@ process.once('message', async (start: RebuildStart) => {
       {
         sql: db.sql,
         databaseUrl: start.databaseUrl,
-        js: nats.js,
+        natsUrl: start.natsUrl,
         jsm: nats.jsm,
         stream: start.stream,
         subjects: createSubjects(start.subjectPrefix),

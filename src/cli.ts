@@ -65,6 +65,7 @@ async function openReplay() {
     deps: {
       sql: db.sql,
       databaseUrl: cfg.DATABASE_URL,
+      natsUrl: cfg.NATS_URL,
       js: nats.js,
       jsm: nats.jsm,
       stream: cfg.STREAM_NAME,

@@ -33,6 +33,7 @@ const A = 'dy_10001';
 const deps = () => ({
   sql: db.sql,
   databaseUrl: db.url,
+  natsUrl: natsUrl(),
   js: log.js,
   jsm: log.jsm,
   stream: log.stream,

@@ -79,6 +79,42 @@ export function decodeMessage(
 }
 
 /**
+ * Adds one stored message to a batch: the event, decoded and prepared, or the message as a
+ * rejected row. A redelivery of a message the batch already has is counted and skipped.
+ */
+export function addToBatch(
+  d: Batch,
+  m: Pick<JsMsg, 'data' | 'subject' | 'seq' | 'info'>,
+  ctx: { stream: string; subjects: Subjects; prepare: (e: SequencedEvent) => SequencedEvent },
+): void {
+  if (d.count === 0) {
+    d.firstSeq = m.seq;
+    d.firstAt = performance.now();
+  }
+  d.count += 1;
+  d.bytes += m.data.length;
+  if (m.seq <= d.toSeq) return; // already applied (redelivery after a reconnect)
+  d.toSeq = m.seq;
+  const decoded = decodeMessage(m, ctx.subjects);
+  if (decoded.ok) d.valid.push(ctx.prepare(decoded.event));
+  else {
+    d.rejected.push({
+      stream: ctx.stream,
+      seq: m.seq,
+      subject: m.subject,
+      reason: decoded.reason,
+      raw: rawText(m.data),
+      storedAt: Math.floor(m.info.timestampNanos / 1e6),
+    });
+  }
+}
+
+/** An empty batch that continues from checkpoint `fromSeq`. */
+export function emptyBatch(fromSeq: number): Batch {
+  return { firstSeq: 0, fromSeq, toSeq: fromSeq, valid: [], rejected: [], count: 0, bytes: 0, firstAt: 0 };
+}
+
+/**
  * Turns messages of the log into batches and commits each batch: its read-model changes,
  * its rejected events and the new checkpoint in one transaction. The live projector and the
  * replay into a scratch schema (`src/replay/`) both apply the log through this, so they
@@ -90,44 +126,14 @@ export function createBatchApplier(deps: BatchApplierDeps) {
   const notify = deps.notify ?? true;
 
   return {
-    empty(fromSeq: number): Batch {
-      return {
-        firstSeq: 0,
-        fromSeq,
-        toSeq: fromSeq,
-        valid: [],
-        rejected: [],
-        count: 0,
-        bytes: 0,
-        firstAt: 0,
-      };
-    },
+    empty: emptyBatch,
 
     /**
      * Parses one message against the contract into the batch. Pure CPU work, done as messages
      * arrive, so it overlaps with the commit of the batch before.
      */
     add(d: Batch, m: JsMsg): void {
-      if (d.count === 0) {
-        d.firstSeq = m.seq;
-        d.firstAt = performance.now();
-      }
-      d.count += 1;
-      d.bytes += m.data.length;
-      if (m.seq <= d.toSeq) return; // already applied (redelivery after a reconnect)
-      d.toSeq = m.seq;
-      const decoded = decodeMessage(m, subjects);
-      if (decoded.ok) d.valid.push(readModels.prepare(decoded.event));
-      else {
-        d.rejected.push({
-          stream,
-          seq: m.seq,
-          subject: m.subject,
-          reason: decoded.reason,
-          raw: rawText(m.data),
-          storedAt: Math.floor(m.info.timestampNanos / 1e6),
-        });
-      }
+      addToBatch(d, m, { stream, subjects, prepare: readModels.prepare });
     },
 
     /**

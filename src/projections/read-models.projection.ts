@@ -102,6 +102,21 @@ export async function fillConversationSearch(sql: Sql, pageSize = 5000): Promise
 }
 
 /**
+ * The work of an event that needs no database: the search vector of the text it brings.
+ * Pure, so it can run anywhere before the batch is applied (another thread, say).
+ */
+export function prepareEvent(e: SequencedEvent): SequencedEvent {
+  const text =
+    e.event.type === 'MessageCaptured'
+      ? e.event.payload.content
+      : e.event.type === 'MessageEdited'
+        ? e.event.payload.new_content
+        : null;
+  if (text !== null) e.search = { text, vector: searchVector(text) };
+  return e;
+}
+
+/**
  * Messages, edits, conversations, users and accounts. Each batch: load the rows it touches,
  * fold the events over them in memory (pure), then write the changed rows back with one
  * statement per table and kind (COPY for new rows, one UPDATE for changed ones).
@@ -182,25 +197,16 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     },
 
     /**
-     * Applies the batch inside the caller's transaction. Returns what to do once the
-     * transaction has committed (remember the written rows).
-     */
-    /**
-     * The work of an event that needs no database: its search vector. The projector calls it
+     * The work of an event that needs no database (`prepareEvent`). The projector calls it
      * while the previous batch commits, so tokenizing overlaps with Postgres's work instead of
      * holding the transaction open.
      */
-    prepare(e: SequencedEvent): SequencedEvent {
-      const text =
-        e.event.type === 'MessageCaptured'
-          ? e.event.payload.content
-          : e.event.type === 'MessageEdited'
-            ? e.event.payload.new_content
-            : null;
-      if (text !== null) e.search = { text, vector: searchVector(text) };
-      return e;
-    },
+    prepare: prepareEvent,
 
+    /**
+     * Applies the batch inside the caller's transaction. Returns what to do once the
+     * transaction has committed (remember the written rows).
+     */
     async apply(tx: Tx, batch: readonly SequencedEvent[]): Promise<() => void> {
       if (batch.length === 0) return () => {};
       return write(tx, batch);

@@ -1,4 +1,4 @@
-import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import { READ_MODEL_TABLES } from '../db/checksum.js';
 import { createDb, type Sql } from '../db/client.js';
 import type { Subjects } from '../log/subjects.js';
@@ -25,8 +25,9 @@ export interface RebuildDeps {
   sql: Sql;
   /** Its URL, to open the pool that writes the scratch schema. */
   databaseUrl: string;
-  js: JetStreamClient;
   jsm: JetStreamManager;
+  /** For the thread that reads the log during a replay. */
+  natsUrl: string;
   stream: string;
   subjects: Subjects;
   /** The live projector's checkpoint name (`read-models:<stream>`). */
@@ -90,7 +91,7 @@ const seconds = (from: number) => (now() - from) / 1000;
  * schema.
  */
 export async function rebuildReadModels(deps: RebuildDeps, o: RebuildOptions = {}): Promise<RebuildReport> {
-  const { sql, js, jsm, stream, subjects, projector } = deps;
+  const { sql, jsm, stream, subjects, projector } = deps;
   const progress = deps.progress;
   const started = now();
   const guard = await sql.reserve();
@@ -112,7 +113,7 @@ export async function rebuildReadModels(deps: RebuildDeps, o: RebuildOptions = {
       searchPath: schema.name,
       applicationName: 'im-hub rebuild',
     });
-    const replayDeps = { sql: scratch.sql, js, jsm, stream, subjects };
+    const replayDeps = { sql: scratch.sql, natsUrl: deps.natsUrl, stream, subjects };
 
     // 1. The bulk of the log.
     let t = now();

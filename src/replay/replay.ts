@@ -1,18 +1,17 @@
-import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { Sql } from '../db/client.js';
-import { readRange } from '../log/range-reader.js';
 import type { Subjects } from '../log/subjects.js';
 import { createBatchApplier, readCheckpoint } from '../projections/batch.js';
 import {
   createReadModelsProjection,
   type ReadModelsProjection,
 } from '../projections/read-models.projection.js';
+import { decodedBatches } from './decoded-batches.js';
 
 export interface ReplayDeps {
   /** A pool whose `search_path` is the schema to fill (see `createDb`'s `searchPath`). */
   sql: Sql;
-  js: JetStreamClient;
-  jsm: JetStreamManager;
+  /** The log is read on a thread of its own, with a connection of its own. */
+  natsUrl: string;
   stream: string;
   subjects: Subjects;
 }
@@ -46,12 +45,11 @@ export interface ReplayResult {
  * Applies the log, from the schema's checkpoint up to exactly `toSeq`, to the tables the pool
  * resolves to, with the live projector's batch code: so the rows are the ones the live
  * projector would write. Not a projector: no lock, no standby, no notifications; it ends at
- * `toSeq`. Decoding the next batch overlaps with the commit of the one before.
+ * `toSeq`. Another thread reads and decodes the next batches (`decodedBatches`) while this one
+ * folds and writes.
  */
 export async function replayInto(deps: ReplayDeps, o: ReplayOptions): Promise<ReplayResult> {
-  const { sql, js, jsm, stream, subjects } = deps;
-  const batchSize = o.batchSize ?? 25_000;
-  const maxBatchBytes = o.maxBatchBytes ?? 32 * 1024 * 1024;
+  const { sql, stream, subjects } = deps;
   const readModels = o.readModels ?? createReadModelsProjection();
   const applier = createBatchApplier({
     stream,
@@ -64,28 +62,28 @@ export async function replayInto(deps: ReplayDeps, o: ReplayOptions): Promise<Re
   const result: ReplayResult = { fromSeq, toSeq: fromSeq, applied: 0, rejected: 0 };
   if (o.toSeq <= fromSeq) return result;
 
-  let batch = applier.empty(fromSeq);
-  let inflight: Promise<void> = Promise.resolve();
-  const flush = async () => {
-    await inflight; // the commit before must succeed first (its error surfaces here)
-    const b = batch;
-    batch = applier.empty(b.toSeq);
-    inflight = applier.commit(sql, b).then((remember) => {
-      remember();
-      result.toSeq = b.toSeq;
-      result.applied += b.valid.length;
-      result.rejected += b.rejected.length;
-      o.onProgress?.(b.toSeq);
-    });
-    inflight.catch(() => {}); // awaited by the next flush or at the end
-  };
-  for await (const m of readRange(js, jsm, stream, { fromSeq: fromSeq + 1, toSeq: o.toSeq })) {
+  const batches = decodedBatches({
+    natsUrl: deps.natsUrl,
+    stream,
+    subjectPrefix: subjects.prefix,
+    fromSeq,
+    toSeq: o.toSeq,
+    batchSize: o.batchSize ?? 25_000,
+    maxBatchBytes: o.maxBatchBytes ?? 32 * 1024 * 1024,
+    ahead: 2,
+  });
+  let reached = fromSeq;
+  for await (const batch of batches) {
     if (o.signal?.aborted) break;
-    applier.add(batch, m);
-    if (batch.count >= batchSize || batch.bytes >= maxBatchBytes) await flush();
+    batch.fromSeq = reached;
+    const remember = await applier.commit(sql, batch);
+    remember();
+    reached = batch.toSeq;
+    result.toSeq = reached;
+    result.applied += batch.valid.length;
+    result.rejected += batch.rejected.length;
+    o.onProgress?.(reached);
   }
-  if (!o.signal?.aborted && batch.count > 0) await flush();
-  await inflight;
   if (o.signal?.aborted) throw new Error(`replay interrupted at ${result.toSeq} of ${o.toSeq}`);
   if (result.toSeq !== o.toSeq) {
     throw new Error(`replay ended at ${result.toSeq}, not at ${o.toSeq}: the stream ended early`);

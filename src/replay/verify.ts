@@ -1,4 +1,3 @@
-import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import {
   checksumReadModels,
   keyColumns,
@@ -21,8 +20,8 @@ export interface VerifyDeps {
   /** The live database (search_path `public`). */
   sql: Sql;
   databaseUrl: string;
-  js: JetStreamClient;
-  jsm: JetStreamManager;
+  /** For the thread that reads the log during a replay. */
+  natsUrl: string;
   stream: string;
   subjects: Subjects;
   /** The live projector's checkpoint name. */
@@ -76,7 +75,7 @@ const now = () => performance.now();
  * cannot see rows committed after it began) and joined with the live rows there.
  */
 export async function verifyReadModels(deps: VerifyDeps, o: VerifyOptions = {}): Promise<VerifyReport> {
-  const { sql, js, jsm, stream, subjects, projector } = deps;
+  const { sql, stream, subjects, projector } = deps;
   const progress = deps.progress;
   const started = now();
   let schema: ScratchSchema | null = null;
@@ -98,7 +97,7 @@ export async function verifyReadModels(deps: VerifyDeps, o: VerifyOptions = {}):
       let t = now();
       progress?.phase('replay', seq);
       await replayInto(
-        { sql: pool.sql, js, jsm, stream, subjects },
+        { sql: pool.sql, natsUrl: deps.natsUrl, stream, subjects },
         {
           checkpoint: projector,
           toSeq: seq,

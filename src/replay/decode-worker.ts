@@ -1,0 +1,83 @@
+/**
+ * A thread that reads a range of the log and decodes it into batches for a replay: parsing,
+ * validation, ids and search vectors (the CPU work that needs no database) happen here, beside
+ * the thread that folds and writes. Started by `decodedBatches` in `./decoded-batches.ts`.
+ *
+ * Protocol: `workerData` is a `DecodeJob`; the worker posts `DecodeOutput`s, at most `ahead`
+ * batches before the parent answers one with `{ type: 'credit' }`.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { connectNats } from '../log/connect.js';
+import { readRange } from '../log/range-reader.js';
+import { createSubjects } from '../log/subjects.js';
+import { addToBatch, type Batch, emptyBatch } from '../projections/batch.js';
+import { prepareEvent } from '../projections/read-models.projection.js';
+
+export interface DecodeJob {
+  natsUrl: string;
+  stream: string;
+  subjectPrefix: string;
+  /** Read `fromSeq + 1` … `toSeq`. */
+  fromSeq: number;
+  toSeq: number;
+  batchSize: number;
+  maxBatchBytes: number;
+  /** Batches posted and not yet taken, at most. */
+  ahead: number;
+}
+
+/**
+ * A batch crosses the thread boundary with its events as one JSON text: parsing it is cheaper
+ * than a structured clone, and gives objects that V8 folds faster (shared shapes).
+ */
+export type DecodeOutput =
+  | { type: 'batch'; batch: Omit<Batch, 'valid'>; valid: string }
+  | { type: 'end' }
+  | { type: 'error'; message: string; stack?: string };
+
+const job = workerData as DecodeJob;
+const port = parentPort!;
+let credits = job.ahead;
+let onCredit: (() => void) | null = null;
+port.on('message', (m: { type: string }) => {
+  if (m.type === 'credit') {
+    credits++;
+    onCredit?.();
+  }
+});
+
+async function post(batch: Batch) {
+  while (credits === 0) {
+    await new Promise<void>((resolve) => {
+      onCredit = resolve;
+    });
+  }
+  credits--;
+  const { valid, ...rest } = batch;
+  port.postMessage({ type: 'batch', batch: rest, valid: JSON.stringify(valid) } satisfies DecodeOutput);
+}
+
+const nats = await connectNats({ url: job.natsUrl, name: 'im-hub replay reader' });
+try {
+  const subjects = createSubjects(job.subjectPrefix);
+  const ctx = { stream: job.stream, subjects, prepare: prepareEvent };
+  let batch = emptyBatch(job.fromSeq);
+  for await (const m of readRange(nats.js, nats.jsm, job.stream, {
+    fromSeq: job.fromSeq + 1,
+    toSeq: job.toSeq,
+  })) {
+    addToBatch(batch, m, ctx);
+    if (batch.count >= job.batchSize || batch.bytes >= job.maxBatchBytes) {
+      await post(batch);
+      batch = emptyBatch(batch.toSeq);
+    }
+  }
+  if (batch.count > 0) await post(batch);
+  port.postMessage({ type: 'end' } satisfies DecodeOutput);
+} catch (e) {
+  const err = e as Error;
+  port.postMessage({ type: 'error', message: err.message, stack: err.stack } satisfies DecodeOutput);
+} finally {
+  await nats.nc.close();
+  port.close();
+}
