@@ -65,6 +65,19 @@ export interface ReadModelsOptions {
    * its final friend name and last message, so computing it once gives the same rows.
    */
   deferConversationSearch?: boolean;
+  /**
+   * Keep changed conversations, users and accounts in memory (up to `cacheSize` of each) and
+   * write them only when they leave it or at `flush()`, instead of in every batch: a bulk replay
+   * into empty tables changes most conversations in every batch. Only for a replay that is
+   * thrown away if it fails: until `flush()` the tables lag behind the checkpoint.
+   */
+  writeBack?: boolean;
+}
+
+/** A row kept in memory instead of written (`writeBack`), and whether the table has it yet. */
+interface Held<R> {
+  row: R;
+  inDb: boolean;
 }
 
 /**
@@ -128,18 +141,40 @@ export function prepareEvent(e: SequencedEvent): SequencedEvent {
 export function createReadModelsProjection(options: ReadModelsOptions = {}) {
   const size = options.cacheSize ?? 50_000;
   const deferConversationSearch = options.deferConversationSearch ?? false;
+  const writeBack = options.writeBack ?? false;
   const cache = {
     conversations: new Lru<ConversationRow>(size),
     users: new Lru<UserRow>(size),
     accounts: new Lru<AccountRow>(size),
   };
+  const held = {
+    conversations: new Map<string, Held<ConversationRow>>(),
+    users: new Map<string, Held<UserRow>>(),
+    accounts: new Map<string, Held<AccountRow>>(),
+  };
 
-  /** Fills `into` from the cache, returns the keys still to load. */
-  function fromCache<R>(lru: Lru<R>, keys: Iterable<string>, into: Map<string, R>): string[] {
+  const hold = <R>(
+    tx: Tx,
+    codec: Codec<R>,
+    rows: Map<string, Held<R>>,
+    state: Map<string, R>,
+    dirty: Set<string>,
+    existing: Set<string>,
+  ) => holdRows(tx, codec, rows, state, dirty, existing, size);
+
+  /** Fills `into` from the cache (or the held rows), returns the keys still to load. */
+  function fromCache<R>(
+    lru: Lru<R>,
+    hold: Map<string, Held<R>>,
+    keys: Iterable<string>,
+    into: Map<string, R>,
+  ): string[] {
     const missing: string[] = [];
     for (const k of keys) {
-      const hit = lru.get(k);
-      if (hit) into.set(k, { ...hit });
+      // a copy, so that a batch that fails leaves the cache as committed; held rows need none:
+      // a replay that fails is thrown away
+      const hit = writeBack ? hold.get(k)?.row : lru.get(k);
+      if (hit) into.set(k, writeBack ? hit : { ...hit });
       else missing.push(k);
     }
     return missing;
@@ -150,8 +185,12 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     const state = emptyFoldState();
     const [loadedMessages, loadedUsers, loadedAccounts] = await Promise.all([
       messageRows.load(tx, 'id', [...keys.messageIds]),
-      userRows.load(tx, 'platform_user_id', fromCache(cache.users, keys.userIds, state.users)),
-      accountRows.load(tx, 'account_id', fromCache(cache.accounts, keys.accountIds, state.accounts)),
+      userRows.load(tx, 'platform_user_id', fromCache(cache.users, held.users, keys.userIds, state.users)),
+      accountRows.load(
+        tx,
+        'account_id',
+        fromCache(cache.accounts, held.accounts, keys.accountIds, state.accounts),
+      ),
     ]);
     for (const m of loadedMessages) {
       putMessage(state, m);
@@ -169,7 +208,12 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     }
     for (const u of loadedUsers) state.users.set(u.platformUserId, u);
     for (const a of loadedAccounts) state.accounts.set(a.accountId, a);
-    const missing = fromCache(cache.conversations, keys.conversationIds, state.conversations);
+    const missing = fromCache(
+      cache.conversations,
+      held.conversations,
+      keys.conversationIds,
+      state.conversations,
+    );
     for (const c of await conversationRows.load(tx, 'id', missing)) state.conversations.set(c.id, c);
     if (keys.blocked.length > 0) {
       const rows = await tx`
@@ -196,6 +240,13 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       cache.accounts.clear();
     },
 
+    /** Writes the rows held in memory (`writeBack`); a no-op otherwise. */
+    async flush(tx: Tx): Promise<void> {
+      await writeHeld(tx, conversationRows, held.conversations, [...held.conversations.keys()]);
+      await writeHeld(tx, userRows, held.users, [...held.users.keys()]);
+      await writeHeld(tx, accountRows, held.accounts, [...held.accounts.keys()]);
+    },
+
     /**
      * The work of an event that needs no database (`prepareEvent`). The projector calls it
      * while the previous batch commits, so tokenizing overlaps with Postgres's work instead of
@@ -216,7 +267,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
   async function write(tx: Tx, batch: readonly SequencedEvent[]): Promise<() => void> {
     const { state, existing } = await load(tx, batch);
     foldBatch(state, batch);
-    await renameFriends(tx, state, existing);
+    await renameFriends(tx, state, existing, writeBack ? held.conversations : null);
     if (state.recomputeLast.size > 0) await recomputeLastMessages(tx, state);
     const prepared = new Map<string, string>();
     for (const e of batch) if (e.search) prepared.set(e.search.text, e.search.vector);
@@ -238,6 +289,20 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       return [fresh, changed] as const;
     };
     const [newMessages, changedMessages] = split(state.messages, state.dirty.messages, existing.messages);
+    if (writeBack) {
+      // conversations, users and accounts stay in memory; the oldest leave it, written
+      await hold(
+        tx,
+        conversationRows,
+        held.conversations,
+        state.conversations,
+        state.dirty.conversations,
+        existing.conversations,
+      );
+      await hold(tx, userRows, held.users, state.users, state.dirty.users, existing.users);
+      await hold(tx, accountRows, held.accounts, state.accounts, state.dirty.accounts, existing.accounts);
+      for (const kind of ['conversations', 'users', 'accounts'] as const) state.dirty[kind].clear();
+    }
     const [newConversations, changedConversations] = split(
       state.conversations,
       state.dirty.conversations,
@@ -288,6 +353,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
           select * from unnest(${unblocked.map((u) => u[0]!)}::text[], ${unblocked.map((u) => u[1]!)}::text[]))`);
     }
     await Promise.all(writes);
+    if (writeBack) return () => {};
     return () => {
       for (const id of state.dirty.conversations) cache.conversations.set(id, state.conversations.get(id)!);
       for (const id of state.dirty.users) cache.users.set(id, state.users.get(id)!);
@@ -297,18 +363,81 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
 }
 export type ReadModelsProjection = ReturnType<typeof createReadModelsProjection>;
 
+type Codec<R> = {
+  insert(tx: Tx, rows: readonly R[]): Promise<void>;
+  update(tx: Tx, rows: readonly R[]): Promise<void>;
+};
+
+/** Writes the held rows with these keys (insert or update, as the table has them) and lets them go. */
+async function writeHeld<R>(tx: Tx, codec: Codec<R>, hold: Map<string, Held<R>>, keys: readonly string[]) {
+  const fresh: R[] = [];
+  const changed: R[] = [];
+  for (const k of keys) {
+    const h = hold.get(k)!;
+    (h.inDb ? changed : fresh).push(h.row);
+    hold.delete(k);
+  }
+  await codec.insert(tx, fresh);
+  await codec.update(tx, changed);
+}
+
+/**
+ * Keeps a batch's changed rows in memory (`writeBack`), newest last; past `limit` the oldest
+ * are written and let go.
+ */
+async function holdRows<R>(
+  tx: Tx,
+  codec: Codec<R>,
+  hold: Map<string, Held<R>>,
+  rows: Map<string, R>,
+  dirty: Set<string>,
+  existing: Set<string>,
+  limit: number,
+) {
+  for (const k of dirty) {
+    const before = hold.get(k);
+    hold.delete(k);
+    hold.set(k, { row: rows.get(k)!, inDb: before ? before.inDb : existing.has(k) });
+  }
+  if (hold.size <= limit) return;
+  const leaving: string[] = [];
+  for (const k of hold.keys()) {
+    if (hold.size - leaving.length <= Math.floor(limit * 0.9)) break;
+    leaving.push(k);
+  }
+  await writeHeld(tx, codec, hold, leaving);
+}
+
 /**
  * A friend's new name reaches every conversation with them, in this account or another: the
  * fold renamed those in the batch; the others are read and updated like any other, at the
  * sequence of the rename.
  */
-async function renameFriends(tx: Tx, state: FoldState, existing: { conversations: Set<string> }) {
+async function renameFriends(
+  tx: Tx,
+  state: FoldState,
+  existing: { conversations: Set<string> },
+  held: Map<string, Held<ConversationRow>> | null,
+) {
   if (state.renamed.size === 0) return;
-  const rows = await tx`
-    select * from conversations where friend_id = any(${[...state.renamed.keys()]}::text[])
-      and id not in (select unnest(${[...state.conversations.keys()]}::text[]))`;
-  for (const r of rows) {
-    const c = conversationRows.fromDb(r);
+  // the batch's own conversations are skipped here rather than in the query: a list of all of
+  // them would cost more to send than the few extra rows
+  const rows =
+    await tx`select * from conversations where friend_id = any(${[...state.renamed.keys()]}::text[])`;
+  const found = rows.map((r) => conversationRows.fromDb(r)).filter((c) => !state.conversations.has(c.id));
+  if (held) {
+    // held rows are newer than the table's, and some are not in the table yet
+    const fromTable = new Set(found.map((c) => c.id));
+    for (const [i, c] of found.entries()) {
+      const h = held.get(c.id);
+      if (h) found[i] = h.row;
+    }
+    for (const [id, h] of held) {
+      if (fromTable.has(id) || state.conversations.has(id)) continue;
+      if (h.row.friendId !== null && state.renamed.has(h.row.friendId)) found.push(h.row);
+    }
+  }
+  for (const c of found) {
     c.friendName = state.users.get(c.friendId!)!.name;
     c.version = Math.max(c.version, state.renamed.get(c.friendId!)!);
     state.conversations.set(c.id, c);

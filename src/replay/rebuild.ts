@@ -42,6 +42,11 @@ export interface RebuildOptions {
   handoverTimeoutMs?: number;
   /** Memory each index build may use (Postgres `maintenance_work_mem`). */
   maintenanceWorkMem?: string;
+  /**
+   * Conversations (and users, and accounts) the bulk replay keeps in memory instead of
+   * writing them in every batch; past it the least recently changed are written.
+   */
+  heldRows?: number;
 }
 
 export interface RebuildReport {
@@ -123,7 +128,11 @@ export async function rebuildReadModels(deps: RebuildDeps, o: RebuildOptions = {
       checkpoint: projector,
       toSeq: target,
       batchSize: o.batchSize ?? 25_000,
-      readModels: createReadModelsProjection({ deferConversationSearch: true, cacheSize: 200_000 }),
+      readModels: createReadModelsProjection({
+        deferConversationSearch: true,
+        writeBack: true,
+        cacheSize: 200_000,
+      }),
       onProgress: (seq) => progress?.update(seq),
     });
     progress?.end();

@@ -85,6 +85,7 @@ export async function replayInto(deps: ReplayDeps, o: ReplayOptions): Promise<Re
     o.onProgress?.(reached);
   }
   if (o.signal?.aborted) throw new Error(`replay interrupted at ${result.toSeq} of ${o.toSeq}`);
+  await sql.begin((tx) => readModels.flush(tx)); // rows a bulk projection still holds in memory
   if (result.toSeq !== o.toSeq) {
     throw new Error(`replay ended at ${result.toSeq}, not at ${o.toSeq}: the stream ended early`);
   }

@@ -33,6 +33,8 @@ export interface VerifyOptions {
   batchSize?: number;
   /** How many differing rows to describe per table. */
   examples?: number;
+  /** See `RebuildOptions.heldRows`. */
+  heldRows?: number;
 }
 
 export type RowDifferenceKind = 'changed' | 'only_live' | 'only_replayed';
@@ -102,7 +104,11 @@ export async function verifyReadModels(deps: VerifyDeps, o: VerifyOptions = {}):
           checkpoint: projector,
           toSeq: seq,
           batchSize: o.batchSize ?? 25_000,
-          readModels: createReadModelsProjection({ deferConversationSearch: true, cacheSize: 200_000 }),
+          readModels: createReadModelsProjection({
+            deferConversationSearch: true,
+            writeBack: true,
+            cacheSize: 200_000,
+          }),
           onProgress: (at) => progress?.update(at),
         },
       );
