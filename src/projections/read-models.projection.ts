@@ -266,14 +266,21 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
 
   async function write(tx: Tx, batch: readonly SequencedEvent[]): Promise<() => void> {
     const { state, existing } = await load(tx, batch);
+    const loadedContent = new Map<string, string | null>();
+    for (const [id, m] of state.messages) loadedContent.set(id, m.content);
     foldBatch(state, batch);
     await renameFriends(tx, state, existing, writeBack ? held.conversations : null);
     if (state.recomputeLast.size > 0) await recomputeLastMessages(tx, state);
     const prepared = new Map<string, string>();
     for (const e of batch) if (e.search) prepared.set(e.search.text, e.search.vector);
+    // A message whose content the batch did not change (read, recalled) keeps its vector: it
+    // is neither computed again nor sent back.
+    const sameText = new Set<string>();
     for (const id of state.dirty.messages) {
       const m = state.messages.get(id)!;
-      m.search = m.content === null ? null : (prepared.get(m.content) ?? searchVector(m.content));
+      const before = loadedContent.get(id);
+      if (before !== undefined && before === m.content) sameText.add(id);
+      else m.search = m.content === null ? null : (prepared.get(m.content) ?? searchVector(m.content));
     }
     if (!deferConversationSearch) {
       for (const id of state.dirty.conversations) {
@@ -332,7 +339,15 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     await insert(userRows, newUsers);
     await insert(accountRows, newAccounts);
     writes.push(
-      messageRows.update(tx, changedMessages),
+      messageRows.update(
+        tx,
+        changedMessages.filter((m) => !sameText.has(m.id)),
+      ),
+      messageRows.update(
+        tx,
+        changedMessages.filter((m) => sameText.has(m.id)),
+        ['search'],
+      ),
       conversationRows.update(tx, changedConversations),
       userRows.update(tx, changedUsers),
       accountRows.update(tx, changedAccounts),

@@ -20,15 +20,16 @@ export interface DecodeJob {
   /** Read `fromSeq + 1` … `toSeq`. */
   fromSeq: number;
   toSeq: number;
-  batchSize: number;
-  maxBatchBytes: number;
-  /** Batches posted and not yet taken, at most. */
+  /** Events in one message to the parent (the parent joins them into batches). */
+  chunkSize: number;
+  /** Chunks posted and not yet taken, at most. */
   ahead: number;
 }
 
 /**
- * A batch crosses the thread boundary with its events as one JSON text: parsing it is cheaper
- * than a structured clone, and gives objects that V8 folds faster (shared shapes).
+ * Events cross the thread boundary in small chunks (their objects die young here instead of
+ * waiting for a whole batch), each chunk's events as one JSON text: parsing it is cheaper than
+ * a structured clone, and gives objects that V8 folds faster (shared shapes).
  */
 export type DecodeOutput =
   | { type: 'batch'; batch: Omit<Batch, 'valid'>; valid: string }
@@ -39,9 +40,9 @@ const job = workerData as DecodeJob;
 const port = parentPort!;
 let credits = job.ahead;
 let onCredit: (() => void) | null = null;
-port.on('message', (m: { type: string }) => {
+port.on('message', (m: { type: string; n: number }) => {
   if (m.type === 'credit') {
-    credits++;
+    credits += m.n;
     onCredit?.();
   }
 });
@@ -67,7 +68,7 @@ try {
     toSeq: job.toSeq,
   })) {
     addToBatch(batch, m, ctx);
-    if (batch.count >= job.batchSize || batch.bytes >= job.maxBatchBytes) {
+    if (batch.count >= job.chunkSize) {
       await post(batch);
       batch = emptyBatch(batch.toSeq);
     }

@@ -3,20 +3,67 @@ import { Worker } from 'node:worker_threads';
 import type { Batch } from '../projections/batch.js';
 import type { DecodeJob, DecodeOutput } from './decode-worker.js';
 
+export interface DecodedBatchesOptions {
+  natsUrl: string;
+  stream: string;
+  subjectPrefix: string;
+  /** Read `fromSeq + 1` … `toSeq`. */
+  fromSeq: number;
+  toSeq: number;
+  /** Most events, and most body bytes, in one batch. */
+  batchSize: number;
+  maxBatchBytes: number;
+}
+
+/** Events in one message from the reader thread. */
+const CHUNK = 2000;
+
 /**
  * The batches of a range of the log, read and decoded on a thread of its own
  * (`decode-worker.ts`) while the caller folds and writes the ones before: the two halves of a
- * replay's CPU work run side by side. At most `job.ahead` batches wait here undecided, so
+ * replay's CPU work run side by side. Chunks are parsed as they arrive (while the caller waits
+ * for Postgres) and joined into batches; the reader gets ahead by two batches at most, so
  * memory stays bounded however slow the caller is.
  */
-export async function* decodedBatches(job: DecodeJob): AsyncGenerator<Batch> {
-  const worker = startWorker(job);
-  const inbox: DecodeOutput[] = [];
+export async function* decodedBatches(o: DecodedBatchesOptions): AsyncGenerator<Batch> {
+  const chunksPerBatch = Math.max(1, Math.ceil(o.batchSize / CHUNK));
+  const worker = startWorker({
+    natsUrl: o.natsUrl,
+    stream: o.stream,
+    subjectPrefix: o.subjectPrefix,
+    fromSeq: o.fromSeq,
+    toSeq: o.toSeq,
+    chunkSize: CHUNK,
+    ahead: 2 * chunksPerBatch,
+  });
+  const ready: { batch: Batch; chunks: number }[] = [];
+  let filling: { batch: Batch; chunks: number } | null = null;
   let wake: (() => void) | null = null;
   let failure: Error | null = null;
+  let ended = false;
   let exited = false;
+  const done = () => {
+    if (filling) ready.push(filling);
+    filling = null;
+  };
   worker.on('message', (m: DecodeOutput) => {
-    inbox.push(m);
+    if (m.type === 'batch') {
+      const valid = JSON.parse(m.valid) as Batch['valid'];
+      if (!filling) filling = { batch: { ...m.batch, valid }, chunks: 1 };
+      else {
+        const b = filling.batch;
+        for (const e of valid) b.valid.push(e);
+        for (const r of m.batch.rejected) b.rejected.push(r);
+        b.toSeq = m.batch.toSeq;
+        b.count += m.batch.count;
+        b.bytes += m.batch.bytes;
+        filling.chunks++;
+      }
+      if (filling.batch.count >= o.batchSize || filling.batch.bytes >= o.maxBatchBytes) done();
+    } else if (m.type === 'end') {
+      done();
+      ended = true;
+    } else failure = Object.assign(new Error(`reading the log: ${m.message}`), { stack: m.stack });
     wake?.();
   });
   worker.on('error', (e) => {
@@ -30,22 +77,19 @@ export async function* decodedBatches(job: DecodeJob): AsyncGenerator<Batch> {
   });
   try {
     for (;;) {
-      const next = inbox.shift();
-      if (!next) {
-        if (failure) throw failure;
-        if (exited) throw new Error('the log reader thread ended before the end of the range');
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        wake = null;
+      const next = ready.shift();
+      if (next) {
+        worker.postMessage({ type: 'credit', n: next.chunks });
+        yield next.batch;
         continue;
       }
-      if (next.type === 'end') return;
-      if (next.type === 'error') {
-        throw Object.assign(new Error(`reading the log: ${next.message}`), { stack: next.stack });
-      }
-      worker.postMessage({ type: 'credit' });
-      yield { ...next.batch, valid: JSON.parse(next.valid) as Batch['valid'] };
+      if (failure) throw failure;
+      if (ended) return;
+      if (exited) throw new Error('the log reader thread ended before the end of the range');
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      wake = null;
     }
   } finally {
     await worker.terminate();

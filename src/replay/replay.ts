@@ -70,7 +70,6 @@ export async function replayInto(deps: ReplayDeps, o: ReplayOptions): Promise<Re
     toSeq: o.toSeq,
     batchSize: o.batchSize ?? 25_000,
     maxBatchBytes: o.maxBatchBytes ?? 32 * 1024 * 1024,
-    ahead: 2,
   });
   let reached = fromSeq;
   for await (const batch of batches) {
