@@ -157,34 +157,56 @@ function onSchema(indexDef: string, schema: string): string {
 
 /**
  * After the load: tables made logged (when they were not), the deferred indexes built, and
- * statistics gathered, so that the first queries after the switch are planned well.
- * `maintenanceWorkMem` is the memory each index build may use.
+ * statistics gathered, so that the first queries after the switch are planned well. The work
+ * runs on `parallel` connections at once (an index build uses one core, a GIN index's always);
+ * the biggest first. `maintenanceWorkMem` is what each build may use.
  */
 export async function finishScratchSchema(
   sql: Sql,
   schema: ScratchSchema,
-  options: { maintenanceWorkMem?: string; onStep?: (step: string) => void } = {},
+  options: { maintenanceWorkMem?: string; parallel?: number; onStep?: (step: string) => void } = {},
 ): Promise<void> {
   const step = options.onStep ?? (() => {});
-  const mem = options.maintenanceWorkMem ?? '256MB';
+  const mem = (options.maintenanceWorkMem ?? '256MB').replace(/'/g, '');
+  const on = (table: string) => `${ident(schema.name)}.${ident(table)}`;
+  const tables = await sql<{ table: string }[]>`
+    select c.relname as table from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = ${schema.name} and c.relkind = 'r' order by pg_table_size(c.oid) desc`;
+  const run = (jobs: { name: string; sql: string; mem?: boolean }[]) =>
+    inParallel(options.parallel ?? 2, jobs, async (job) => {
+      step(job.name);
+      if (!job.mem) await sql.unsafe(job.sql);
+      else {
+        await sql.begin(async (tx) => {
+          await tx.unsafe(`set local maintenance_work_mem = '${mem}'`);
+          await tx.unsafe(job.sql);
+        });
+      }
+    });
   if (schema.unlogged) {
-    for (const table of SCRATCH_TABLES) {
-      step(`set logged ${table}`);
-      await sql.unsafe(`alter table ${ident(schema.name)}.${ident(table)} set logged`);
-    }
+    await run(
+      tables.map(({ table }) => ({
+        name: `set logged ${table}`,
+        sql: `alter table ${on(table)} set logged`,
+      })),
+    );
   }
-  await sql.begin(async (tx) => {
-    await tx.unsafe(`set local maintenance_work_mem = '${mem.replace(/'/g, '')}'`);
-    for (const ix of schema.deferred) {
-      step(`index ${ix.name}`);
-      await tx.unsafe(ix.sql);
-    }
-  });
+  // GIN builds first: they cannot be split over cores, the b-trees around them can
+  const deferred = [...schema.deferred].sort(
+    (a, b) => Number(/ USING gin /i.test(b.sql)) - Number(/ USING gin /i.test(a.sql)),
+  );
+  await run(deferred.map((ix) => ({ name: `index ${ix.name}`, sql: ix.sql, mem: true })));
   schema.deferred = [];
-  for (const table of SCRATCH_TABLES) {
-    step(`analyze ${table}`);
-    await sql.unsafe(`analyze ${ident(schema.name)}.${ident(table)}`);
-  }
+  await run(tables.map(({ table }) => ({ name: `analyze ${table}`, sql: `analyze ${on(table)}` })));
+}
+
+/** Runs `work` over `items`, at most `width` at a time, in order of start. */
+async function inParallel<T>(width: number, items: readonly T[], work: (item: T) => Promise<void>) {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, items.length)) }, lane));
 }
 
 /**
