@@ -1,7 +1,7 @@
 /**
  * A thread that reads a range of the log and decodes it into batches for a replay: parsing,
- * validation, ids and search vectors (the CPU work that needs no database) happen here, beside
- * the thread that folds and writes. Started by `decodedBatches` in `./decoded-batches.ts`.
+ * validation and ids happen here, beside the thread that folds and writes. Started by
+ * `decodedBatches` in `./decoded-batches.ts`.
  *
  * Protocol: `workerData` is a `DecodeJob`; the worker posts `DecodeOutput`s, at most `ahead`
  * batches before the parent answers one with `{ type: 'credit' }`.
@@ -11,7 +11,7 @@ import { connectNats } from '../log/connect.js';
 import { readRange } from '../log/range-reader.js';
 import { createSubjects } from '../log/subjects.js';
 import { addToBatch, type Batch, emptyBatch } from '../projections/batch.js';
-import { prepareEvent } from '../projections/read-models.projection.js';
+import type { SequencedEvent } from '../projections/fold.js';
 
 export interface DecodeJob {
   natsUrl: string;
@@ -61,7 +61,8 @@ async function post(batch: Batch) {
 const nats = await connectNats({ url: job.natsUrl, name: 'im-hub replay reader' });
 try {
   const subjects = createSubjects(job.subjectPrefix);
-  const ctx = { stream: job.stream, subjects, prepare: prepareEvent };
+  // search vectors are left to the parent, which computes them while it waits for Postgres
+  const ctx = { stream: job.stream, subjects, prepare: (e: SequencedEvent) => e };
   let batch = emptyBatch(job.fromSeq);
   for await (const m of readRange(nats.js, nats.jsm, job.stream, {
     fromSeq: job.fromSeq + 1,

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Batch } from '../projections/batch.js';
+import { prepareEvent } from '../projections/read-models.projection.js';
 import type { DecodeJob, DecodeOutput } from './decode-worker.js';
 
 export interface DecodedBatchesOptions {
@@ -21,8 +22,8 @@ const CHUNK = 2000;
 /**
  * The batches of a range of the log, read and decoded on a thread of its own
  * (`decode-worker.ts`) while the caller folds and writes the ones before: the two halves of a
- * replay's CPU work run side by side. Chunks are parsed as they arrive (while the caller waits
- * for Postgres) and joined into batches; the reader gets ahead by two batches at most, so
+ * replay's CPU work run side by side. Chunks are parsed and their search vectors computed as
+ * they arrive (while the caller waits for Postgres) and joined into batches; the reader gets ahead by two batches at most, so
  * memory stays bounded however slow the caller is.
  */
 export async function* decodedBatches(o: DecodedBatchesOptions): AsyncGenerator<Batch> {
@@ -49,6 +50,8 @@ export async function* decodedBatches(o: DecodedBatchesOptions): AsyncGenerator<
   worker.on('message', (m: DecodeOutput) => {
     if (m.type === 'batch') {
       const valid = JSON.parse(m.valid) as Batch['valid'];
+      // here, not in the reader thread: this thread has time to spare while Postgres works
+      for (const e of valid) prepareEvent(e);
       if (!filling) filling = { batch: { ...m.batch, valid }, chunks: 1 };
       else {
         const b = filling.batch;
