@@ -397,7 +397,7 @@ async function writeHeld<R>(tx: Tx, codec: Codec<R>, hold: Map<string, Held<R>>,
 }
 
 /**
- * Keeps a batch's changed rows in memory (`writeBack`), newest last; past `limit` the oldest
+ * Keeps a batch's changed rows in memory (`writeBack`); past `limit` the ones held longest
  * are written and let go.
  */
 async function holdRows<R>(
@@ -409,10 +409,11 @@ async function holdRows<R>(
   existing: Set<string>,
   limit: number,
 ) {
+  // (in first-changed order: the rows that leave first are the ones changed longest ago)
   for (const k of dirty) {
     const before = hold.get(k);
-    hold.delete(k);
-    hold.set(k, { row: rows.get(k)!, inDb: before ? before.inDb : existing.has(k) });
+    if (before) before.row = rows.get(k)!;
+    else hold.set(k, { row: rows.get(k)!, inDb: existing.has(k) });
   }
   if (hold.size <= limit) return;
   const leaving: string[] = [];
@@ -447,9 +448,10 @@ async function renameFriends(
       const h = held.get(c.id);
       if (h) found[i] = h.row;
     }
-    for (const [id, h] of held) {
-      if (fromTable.has(id) || state.conversations.has(id)) continue;
-      if (h.row.friendId !== null && state.renamed.has(h.row.friendId)) found.push(h.row);
+    for (const h of held.values()) {
+      const friend = h.row.friendId;
+      if (friend === null || !state.renamed.has(friend)) continue;
+      if (!fromTable.has(h.row.id) && !state.conversations.has(h.row.id)) found.push(h.row);
     }
   }
   for (const c of found) {

@@ -44,7 +44,7 @@ export interface RebuildOptions {
   maintenanceWorkMem?: string;
   /**
    * Conversations (and users, and accounts) the bulk replay keeps in memory instead of
-   * writing them in every batch; past it the least recently changed are written.
+   * writing them in every batch; past it those held longest are written.
    */
   heldRows?: number;
 }
