@@ -1,5 +1,5 @@
 import { COPY_MIN_ROWS, rowCodec } from '../db/bulk.js';
-import type { Sql, Tx } from '../db/client.js';
+import type { Tx } from '../db/client.js';
 import {
   accounts,
   actionOutcomes,
@@ -60,16 +60,12 @@ export interface ReadModelsOptions {
   /** Conversations, users and accounts kept in memory after they are written. */
   cacheSize?: number;
   /**
-   * Leave conversations' search vectors for `fillConversationSearch` to compute once at the
-   * end. A bulk replay rewrites a busy conversation in every batch; its vector depends only on
-   * its final friend name and last message, so computing it once gives the same rows.
-   */
-  deferConversationSearch?: boolean;
-  /**
    * Keep changed conversations, users and accounts in memory (up to `cacheSize` of each) and
    * write them only when they leave it or at `flush()`, instead of in every batch: a bulk replay
-   * into empty tables changes most conversations in every batch. Only for a replay that is
-   * thrown away if it fails: until `flush()` the tables lag behind the checkpoint.
+   * into empty tables changes most conversations in every batch. A conversation's search vector
+   * is computed then too, once, from its friend's name and last message at that point. Only
+   * for a replay that is thrown away if it fails: until `flush()` the tables lag behind the
+   * checkpoint.
    */
   writeBack?: boolean;
 }
@@ -90,29 +86,6 @@ export const LOAD_INDEXES = ['messages_conversation_created_idx', 'conversations
 /** The search text of a conversation: its friend's name and its last message. */
 const conversationSearchText = (c: { friendName: string | null; lastMessage: string | null }) =>
   `${c.friendName ?? ''}\n${c.lastMessage ?? ''}`;
-
-/**
- * Computes every conversation's search vector from its stored friend name and last message,
- * a page at a time (after a replay with `deferConversationSearch`).
- */
-export async function fillConversationSearch(sql: Sql, pageSize = 5000): Promise<number> {
-  let after = '';
-  let done = 0;
-  for (;;) {
-    const page = await sql<{ id: string; friend_name: string | null; last_message: string | null }[]>`
-      select id, friend_name, last_message from conversations where id > ${after} order by id limit ${pageSize}`;
-    if (page.length === 0) return done;
-    const vectors = page.map((r) =>
-      searchVector(conversationSearchText({ friendName: r.friend_name, lastMessage: r.last_message })),
-    );
-    await sql`
-      update conversations c set search = x.search::tsvector
-      from unnest(${page.map((r) => r.id)}::text[], ${vectors}::text[]) as x(id, search)
-      where c.id = x.id`;
-    done += page.length;
-    after = page[page.length - 1]!.id;
-  }
-}
 
 /**
  * The work of an event that needs no database: the search vector of the text it brings.
@@ -140,7 +113,6 @@ export function prepareEvent(e: SequencedEvent): SequencedEvent {
  */
 export function createReadModelsProjection(options: ReadModelsOptions = {}) {
   const size = options.cacheSize ?? 50_000;
-  const deferConversationSearch = options.deferConversationSearch ?? false;
   const writeBack = options.writeBack ?? false;
   const cache = {
     conversations: new Lru<ConversationRow>(size),
@@ -160,7 +132,8 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     state: Map<string, R>,
     dirty: Set<string>,
     existing: Set<string>,
-  ) => holdRows(tx, codec, rows, state, dirty, existing, size);
+    finish?: (row: R) => void,
+  ) => holdRows(tx, codec, rows, state, dirty, existing, size, finish);
 
   /** Fills `into` from the cache (or the held rows), returns the keys still to load. */
   function fromCache<R>(
@@ -242,7 +215,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
 
     /** Writes the rows held in memory (`writeBack`); a no-op otherwise. */
     async flush(tx: Tx): Promise<void> {
-      await writeHeld(tx, conversationRows, held.conversations, [...held.conversations.keys()]);
+      await writeHeld(tx, conversationRows, held.conversations, [...held.conversations.keys()], withSearch);
       await writeHeld(tx, userRows, held.users, [...held.users.keys()]);
       await writeHeld(tx, accountRows, held.accounts, [...held.accounts.keys()]);
     },
@@ -282,7 +255,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       if (before !== undefined && before === m.content) sameText.add(id);
       else m.search = m.content === null ? null : (prepared.get(m.content) ?? searchVector(m.content));
     }
-    if (!deferConversationSearch) {
+    if (!writeBack) {
       for (const id of state.dirty.conversations) {
         const c = state.conversations.get(id)!;
         c.search = searchVector(conversationSearchText(c));
@@ -305,6 +278,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
         state.conversations,
         state.dirty.conversations,
         existing.conversations,
+        withSearch,
       );
       await hold(tx, userRows, held.users, state.users, state.dirty.users, existing.users);
       await hold(tx, accountRows, held.accounts, state.accounts, state.dirty.accounts, existing.accounts);
@@ -383,12 +357,27 @@ type Codec<R> = {
   update(tx: Tx, rows: readonly R[]): Promise<void>;
 };
 
-/** Writes the held rows with these keys (insert or update, as the table has them) and lets them go. */
-async function writeHeld<R>(tx: Tx, codec: Codec<R>, hold: Map<string, Held<R>>, keys: readonly string[]) {
+/** A conversation with the search vector of what it shows now. */
+const withSearch = (c: ConversationRow) => {
+  c.search = searchVector(conversationSearchText(c));
+};
+
+/**
+ * Writes the held rows with these keys (insert or update, as the table has them) and lets
+ * them go; `finish` completes each row first.
+ */
+async function writeHeld<R>(
+  tx: Tx,
+  codec: Codec<R>,
+  hold: Map<string, Held<R>>,
+  keys: readonly string[],
+  finish?: (row: R) => void,
+) {
   const fresh: R[] = [];
   const changed: R[] = [];
   for (const k of keys) {
     const h = hold.get(k)!;
+    finish?.(h.row);
     (h.inDb ? changed : fresh).push(h.row);
     hold.delete(k);
   }
@@ -408,6 +397,7 @@ async function holdRows<R>(
   dirty: Set<string>,
   existing: Set<string>,
   limit: number,
+  finish?: (row: R) => void,
 ) {
   // (in first-changed order: the rows that leave first are the ones changed longest ago)
   for (const k of dirty) {
@@ -421,7 +411,7 @@ async function holdRows<R>(
     if (hold.size - leaving.length <= Math.floor(limit * 0.9)) break;
     leaving.push(k);
   }
-  await writeHeld(tx, codec, hold, leaving);
+  await writeHeld(tx, codec, hold, leaving, finish);
 }
 
 /**

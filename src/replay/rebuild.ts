@@ -2,11 +2,7 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import { READ_MODEL_TABLES } from '../db/checksum.js';
 import { createDb, type Sql } from '../db/client.js';
 import type { Subjects } from '../log/subjects.js';
-import {
-  createReadModelsProjection,
-  fillConversationSearch,
-  LOAD_INDEXES,
-} from '../projections/read-models.projection.js';
+import { createReadModelsProjection, LOAD_INDEXES } from '../projections/read-models.projection.js';
 import { type HeldLock, ProjectorLockError, takeProjectorLock } from './handover.js';
 import type { ReplayProgress } from './progress.js';
 import { replayInto } from './replay.js';
@@ -129,7 +125,6 @@ export async function rebuildReadModels(deps: RebuildDeps, o: RebuildOptions = {
       toSeq: target,
       batchSize: o.batchSize ?? 25_000,
       readModels: createReadModelsProjection({
-        deferConversationSearch: true,
         writeBack: true,
         cacheSize: 200_000,
       }),
@@ -140,10 +135,8 @@ export async function rebuildReadModels(deps: RebuildDeps, o: RebuildOptions = {
 
     // 2. Indexes, then what arrived meanwhile (indexes maintained as usual from here on).
     t = now();
-    progress?.phase('indexes', schema.deferred.length + 2);
+    progress?.phase('indexes', schema.deferred.length + 1);
     let step = 0;
-    await fillConversationSearch(scratch.sql);
-    progress?.update(++step);
     await finishScratchSchema(sql, schema, {
       maintenanceWorkMem: o.maintenanceWorkMem,
       onStep: (s) => {

@@ -7,11 +7,7 @@ import {
 } from '../db/checksum.js';
 import { createDb, type Sql, type Tx } from '../db/client.js';
 import type { Subjects } from '../log/subjects.js';
-import {
-  createReadModelsProjection,
-  fillConversationSearch,
-  LOAD_INDEXES,
-} from '../projections/read-models.projection.js';
+import { createReadModelsProjection, LOAD_INDEXES } from '../projections/read-models.projection.js';
 import type { ReplayProgress } from './progress.js';
 import { replayInto } from './replay.js';
 import { createScratchSchema, dropAbandonedSchemas, quoteIdent, type ScratchSchema } from './schema.js';
@@ -105,14 +101,12 @@ export async function verifyReadModels(deps: VerifyDeps, o: VerifyOptions = {}):
           toSeq: seq,
           batchSize: o.batchSize ?? 25_000,
           readModels: createReadModelsProjection({
-            deferConversationSearch: true,
             writeBack: true,
             cacheSize: 200_000,
           }),
           onProgress: (at) => progress?.update(at),
         },
       );
-      await fillConversationSearch(pool.sql);
       progress?.end();
       const replayS = (now() - t) / 1000;
 
