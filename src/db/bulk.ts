@@ -65,11 +65,25 @@ export function rowCodec<T extends Table>(table: T, keyColumns: readonly string[
   return {
     name,
     fromDb,
-    /** Rows whose `column` is one of `values`. */
-    async load(tx: Tx, column: string, values: readonly string[]): Promise<Row[]> {
+    /** The select list of every column but `omit`. */
+    columns(omit: readonly string[] = []): string {
+      if (omit.length === 0) return '*';
+      return pairs
+        .map(([, col]) => col)
+        .filter((col) => !omit.includes(col))
+        .map((col) => `"${col}"`)
+        .join(', ');
+    },
+    /** Rows whose `column` is one of `values`, without the `omit` columns (left undefined). */
+    async load(
+      tx: Tx,
+      column: string,
+      values: readonly string[],
+      omit: readonly string[] = [],
+    ): Promise<Row[]> {
       if (values.length === 0) return [];
       const rows = await tx.unsafe(
-        `select * from "${name}" where "${column}" = any($1::text[])`,
+        `select ${this.columns(omit)} from "${name}" where "${column}" = any($1::text[])`,
         [values as string[]],
         { prepare: true },
       );

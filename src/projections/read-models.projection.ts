@@ -157,7 +157,8 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     const keys = keysOf(batch);
     const state = emptyFoldState();
     const [loadedMessages, loadedUsers, loadedAccounts] = await Promise.all([
-      messageRows.load(tx, 'id', [...keys.messageIds]),
+      // a message's vector is never read back: it is kept as stored or computed afresh
+      messageRows.load(tx, 'id', [...keys.messageIds], ['search']),
       userRows.load(tx, 'platform_user_id', fromCache(cache.users, held.users, keys.userIds, state.users)),
       accountRows.load(
         tx,
@@ -171,9 +172,12 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     }
     if (keys.unreadOf.size > 0) {
       // a whole-conversation mark-read reads every unread inbound message of it
-      const unread = await tx`
-        select * from messages where conversation_id = any(${[...keys.unreadOf]}::text[])
-          and direction = 'inbound' and capture_seq is not null and read_at is null`;
+      const unread = await tx.unsafe(
+        `select ${messageRows.columns(['search'])} from messages where conversation_id = any($1::text[])
+          and direction = 'inbound' and capture_seq is not null and read_at is null`,
+        [[...keys.unreadOf]],
+        { prepare: true },
+      );
       for (const r of unread) {
         const m = messageRows.fromDb(r);
         if (!state.messages.has(m.id)) putMessage(state, m);
