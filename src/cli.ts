@@ -279,7 +279,7 @@ program
         for (const t of r.tables) {
           const what = t.same
             ? `${n(t.live.rows).padStart(12)} rows  ${t.live.md5}  same`
-            : `DIFFERENT: live ${n(t.live.rows)} rows ${t.live.md5}, log ${n(t.replayed.rows)} rows ${t.replayed.md5}; ${n(t.differingRows)} rows differ`;
+            : `DIFFERENT: live ${n(t.live.rows)} rows ${t.live.md5}, log ${n(t.replayed.rows)} rows ${t.replayed.md5}; ${n(t.differingRows)} ${t.differingRows === 1 ? 'row differs' : 'rows differ'}`;
           out.push(`  ${t.table.padEnd(18)}${what}`);
           for (const x of t.examples) {
             const key = Object.entries(x.key)

@@ -23,8 +23,8 @@ const CHUNK = 2000;
  * The batches of a range of the log, read and decoded on a thread of its own
  * (`decode-worker.ts`) while the caller folds and writes the ones before: the two halves of a
  * replay's CPU work run side by side. Chunks are parsed and their search vectors computed as
- * they arrive (while the caller waits for Postgres) and joined into batches; the reader gets ahead by two batches at most, so
- * memory stays bounded however slow the caller is.
+ * they arrive (while the caller waits for Postgres) and joined into batches; the reader gets
+ * ahead by one batch at most, so memory stays bounded however slow the caller is.
  */
 export async function* decodedBatches(o: DecodedBatchesOptions): AsyncGenerator<Batch> {
   const chunksPerBatch = Math.max(1, Math.ceil(o.batchSize / CHUNK));
@@ -35,7 +35,7 @@ export async function* decodedBatches(o: DecodedBatchesOptions): AsyncGenerator<
     fromSeq: o.fromSeq,
     toSeq: o.toSeq,
     chunkSize: CHUNK,
-    ahead: 2 * chunksPerBatch,
+    ahead: chunksPerBatch,
   });
   const ready: { batch: Batch; chunks: number }[] = [];
   let filling: { batch: Batch; chunks: number } | null = null;
