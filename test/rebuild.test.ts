@@ -5,6 +5,7 @@ import type { Projector } from '../src/projections/projector.js';
 import { ProjectorLockError } from '../src/replay/handover.js';
 import { rebuildReadModels } from '../src/replay/rebuild.js';
 import { createScratchSchema, dropAbandonedSchemas } from '../src/replay/schema.js';
+import { swapIntoPublic } from '../src/replay/swap.js';
 import { verifyReadModels } from '../src/replay/verify.js';
 import { simulateEvents } from '../src/worker/simulate.js';
 import { withClientActions } from '../src/worker/simulate-actions.js';
@@ -325,6 +326,31 @@ describe('rebuild', () => {
     expect(await checksumReadModels(db.sql)).toEqual(before);
     expect(await schemasLeft()).toEqual([]);
     projector = startTestProjector(log, db, { batchSize: 97, lockRetryMs: 200 });
+  });
+
+  it('gives up the swap, naming who holds the tables, when they stay in use', async () => {
+    const scratch = await createScratchSchema(db.sql, 'rebuild', { loadIndexes: [], unlogged: true });
+    const reader = await db.sql.reserve();
+    try {
+      await reader`begin`;
+      await reader`select count(*) from messages`;
+      const [{ pid }] = (await reader`select pg_backend_pid() as pid`) as unknown as [{ pid: number }];
+      const error = await swapIntoPublic(db.sql, {
+        schema: scratch.name,
+        projector: `read-models:${log.stream}`,
+        seq: lastSeq,
+        lockTimeoutMs: 50,
+        attempts: 2,
+      }).catch((e: unknown) => e as Error);
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toContain(`pid ${pid}`);
+      expect((error as Error).message).toContain('nothing was changed');
+    } finally {
+      await reader`rollback`;
+      reader.release();
+      await scratch.drop();
+    }
+    expect((await verifyReadModels(deps())).same).toBe(true);
   });
 
   it('drops scratch schemas left by an interrupted run, never one in use', async () => {

@@ -63,8 +63,30 @@ export async function swapIntoPublic(sql: Sql, o: SwapOptions): Promise<string> 
       });
       return retired;
     } catch (e) {
-      if ((e as { code?: string }).code !== '55P03' || attempt >= attempts) throw e;
+      if ((e as { code?: string }).code !== '55P03') throw e;
+      if (attempt >= attempts) throw await lockedOut(sql, tables, attempts, e);
       await new Promise((r) => setTimeout(r, Math.min(100 * attempt, 1000)));
     }
   }
+}
+
+/** The error when other sessions kept the live tables busy through every attempt: who they are. */
+async function lockedOut(sql: Sql, tables: string[], attempts: number, cause: unknown): Promise<Error> {
+  const holders = await sql<{ pid: number; application_name: string; query: string }[]>`
+    select distinct a.pid, a.application_name, left(regexp_replace(a.query, '\s+', ' ', 'g'), 80) as query
+    from pg_locks l join pg_stat_activity a on a.pid = l.pid
+    where l.granted and l.pid <> pg_backend_pid()
+      and l.relation = any(select ('public.' || quote_ident(t))::regclass from unnest(${tables}::text[]) t)`.catch(
+    () => [],
+  );
+  const who = holders.length
+    ? holders
+        .map((h) => `pid ${h.pid} (${h.application_name || 'no application name'}: ${h.query})`)
+        .join('; ')
+    : 'other sessions';
+  return new Error(
+    `could not switch the tables: ${who} kept the live read models in use through ${attempts} attempts ` +
+      '(a verify running, or a long query). Run rebuild again once they are done; nothing was changed.',
+    { cause },
+  );
 }
