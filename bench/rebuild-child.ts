@@ -27,6 +27,8 @@ export interface RebuildResult {
   maxRss: number;
   /** RSS when the replay had reached 25, 50, 75 and 100% of the log, bytes. */
   rssAt: number[];
+  /** The heap still in use after a full collection at the same points, bytes. */
+  liveAt: number[];
 }
 
 process.once('message', async (start: RebuildStart) => {
@@ -34,6 +36,8 @@ process.once('message', async (start: RebuildStart) => {
   const nats = await connectNats({ url: start.natsUrl, name: 'bench-rebuild' });
   const shown = createProgress(process.stderr);
   const rssAt: number[] = [];
+  const liveAt: number[] = [];
+  const gc = (globalThis as { gc?: () => void }).gc;
   let total = 0;
   let phase = '';
   try {
@@ -56,6 +60,8 @@ process.once('message', async (start: RebuildStart) => {
             if (phase === 'replay' && total > 0) {
               while (rssAt.length < 4 && done >= (total * (rssAt.length + 1)) / 4) {
                 rssAt.push(process.memoryUsage.rss());
+                gc?.();
+                liveAt.push(process.memoryUsage().heapUsed);
               }
             }
             shown.update(done, note);
@@ -70,6 +76,7 @@ process.once('message', async (start: RebuildStart) => {
       report,
       maxRss: process.resourceUsage().maxRSS * 1024,
       rssAt,
+      liveAt,
     };
     process.send!(result, () => process.exit(0));
   } catch (e) {
