@@ -126,7 +126,7 @@ export async function rebuildReadModels(deps: RebuildDeps, o: RebuildOptions = {
       batchSize: o.batchSize ?? 25_000,
       readModels: createReadModelsProjection({
         writeBack: true,
-        cacheSize: 200_000,
+        cacheSize: o.heldRows ?? 200_000,
       }),
       onProgress: (seq) => progress?.update(seq),
     });

@@ -102,7 +102,7 @@ export async function verifyReadModels(deps: VerifyDeps, o: VerifyOptions = {}):
           batchSize: o.batchSize ?? 25_000,
           readModels: createReadModelsProjection({
             writeBack: true,
-            cacheSize: 200_000,
+            cacheSize: o.heldRows ?? 200_000,
           }),
           onProgress: (at) => progress?.update(at),
         },
