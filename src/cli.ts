@@ -2,6 +2,7 @@
 import { registerAuditCommands } from './cli/commands/audit.js';
 import { registerMigrateCommand } from './cli/commands/migrate.js';
 import { registerPublishCommand } from './cli/commands/publish.js';
+import { registerReplayCommands } from './cli/commands/replay.js';
 import { registerServeCommand } from './cli/commands/serve.js';
 import { registerSimulateCommand } from './cli/commands/simulate.js';
 import { createProgram, runCli } from './cli/program.js';
@@ -14,4 +15,5 @@ registerMigrateCommand(program);
 registerPublishCommand(program);
 registerSimulateCommand(program);
 registerAuditCommands(program);
+registerReplayCommands(program);
 await runCli(program, process.argv);

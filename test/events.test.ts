@@ -178,6 +178,11 @@ describe('ids', () => {
     expect(replyId('a', 'k')).not.toBe(replyId('b', 'k'));
     expect(replyId('a', 'k')).not.toBe(replyId('a', 'k2'));
   });
+
+  it('never changes an id: stored rows, clients and replays all hold them', () => {
+    expect(messageId('dy_10001', '7291')).toBe('m_4a0JBAnVRjrK2DIp7eB58x');
+    expect(conversationId('dy_10001', 'direct', '会话0')).toBe('c_8l8CIna6IYYOkNrZABcxhr');
+  });
 });
 
 describe('subjects', () => {

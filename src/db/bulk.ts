@@ -65,11 +65,25 @@ export function rowCodec<T extends Table>(table: T, keyColumns: readonly string[
   return {
     name,
     fromDb,
-    /** Rows whose `column` is one of `values`. */
-    async load(tx: Tx, column: string, values: readonly string[]): Promise<Row[]> {
+    /** The select list of every column but `omit`. */
+    columns(omit: readonly string[] = []): string {
+      if (omit.length === 0) return '*';
+      return pairs
+        .map(([, col]) => col)
+        .filter((col) => !omit.includes(col))
+        .map((col) => `"${col}"`)
+        .join(', ');
+    },
+    /** Rows whose `column` is one of `values`, without the `omit` columns (left undefined). */
+    async load(
+      tx: Tx,
+      column: string,
+      values: readonly string[],
+      omit: readonly string[] = [],
+    ): Promise<Row[]> {
       if (values.length === 0) return [];
       const rows = await tx.unsafe(
-        `select * from "${name}" where "${column}" = any($1::text[])`,
+        `select ${this.columns(omit)} from "${name}" where "${column}" = any($1::text[])`,
         [values as string[]],
         { prepare: true },
       );
@@ -98,12 +112,32 @@ export function rowCodec<T extends Table>(table: T, keyColumns: readonly string[
         )
         .then(() => {});
     },
-    /** Replaces existing rows, matched by key, in one statement. */
-    async update(tx: Tx, rows: readonly Row[]): Promise<void> {
+    /**
+     * Replaces existing rows, matched by key, in one statement; the `keep` columns (by column
+     * name) keep their stored values and are not even sent (a large one that did not change).
+     */
+    async update(tx: Tx, rows: readonly Row[], keep: readonly string[] = []): Promise<void> {
       if (rows.length === 0) return;
+      if (keep.length === 0) {
+        await tx.unsafe(
+          `update "${name}" t set ${updateSet} from json_populate_recordset(null::"${name}", $1::json) x where ${updateWhere}`,
+          [json(rows)],
+          { prepare: true },
+        );
+        return;
+      }
+      const set = nonKey
+        .filter((col) => !keep.includes(col))
+        .map((col) => `"${col}" = x."${col}"`)
+        .join(', ');
+      const payload = rows.map((row) => {
+        const out = toDb(row);
+        for (const col of keep) delete out[col];
+        return out;
+      });
       await tx.unsafe(
-        `update "${name}" t set ${updateSet} from json_populate_recordset(null::"${name}", $1::json) x where ${updateWhere}`,
-        [json(rows)],
+        `update "${name}" t set ${set} from json_populate_recordset(null::"${name}", $1::json) x where ${updateWhere}`,
+        [JSON.stringify(payload)],
         { prepare: true },
       );
     },

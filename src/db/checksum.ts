@@ -1,4 +1,4 @@
-import type { Sql } from './client.js';
+import type { Sql, Tx } from './client.js';
 
 /** The read models and the key that orders each one. */
 export const READ_MODEL_TABLES = {
@@ -21,15 +21,23 @@ export interface TableChecksum {
   md5: string;
 }
 
+export type ReadModelTable = keyof typeof READ_MODEL_TABLES;
+
+/** The key columns of a read model, in order. */
+export const keyColumns = (table: ReadModelTable): string[] => READ_MODEL_TABLES[table].split(', ');
+
 /**
- * Row count and an MD5 over every row's text form in key order: two databases with the
- * same read models give the same checksums, byte for byte.
+ * Row count and an MD5 over the MD5s of every row's text form in key order: two databases (or
+ * schemas) with the same read models give the same checksums, byte for byte. Hashing each row
+ * first keeps the aggregate small (32 bytes a row) whatever the rows hold. `schema` is where
+ * the tables are; by default wherever the connection's search_path finds them.
  */
-export async function checksumReadModels(sql: Sql): Promise<TableChecksum[]> {
+export async function checksumReadModels(sql: Sql | Tx, schema?: string): Promise<TableChecksum[]> {
   const out: TableChecksum[] = [];
   for (const [table, key] of Object.entries(READ_MODEL_TABLES)) {
+    const from = schema ? `"${schema}"."${table}"` : `"${table}"`;
     const [row] = await sql.unsafe<{ rows: number; md5: string }[]>(
-      `select count(*)::int as rows, md5(coalesce(string_agg(t::text, E'\\n' order by ${key}), '')) as md5 from "${table}" t`,
+      `select count(*)::int as rows, md5(coalesce(string_agg(md5(t::text), '' order by ${key}), '')) as md5 from ${from} t`,
     );
     out.push({ table, rows: row!.rows, md5: row!.md5 });
   }

@@ -7,6 +7,12 @@ export interface DbOptions {
   /** Pool size. */
   max?: number;
   applicationName?: string;
+  /**
+   * Schemas that unqualified table names resolve to, sent as a startup parameter so every
+   * connection of the pool has it: the replay of the log into a scratch schema uses it to
+   * run the ordinary projection code against that schema's tables.
+   */
+  searchPath?: string;
 }
 
 interface SocketOptions {
@@ -42,7 +48,10 @@ export function createDb(url: string, options: DbOptions = {}) {
     onnotice: () => {},
     // not in the published types, but documented in postgres-js's connection code
     ...({ socket: noDelaySocket } as object),
-    connection: { application_name: options.applicationName ?? 'im-hub' },
+    connection: {
+      application_name: options.applicationName ?? 'im-hub',
+      ...(options.searchPath ? { search_path: options.searchPath } : {}),
+    },
     types: {
       bigint: {
         to: 20,

@@ -1,11 +1,16 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { Channel } from './message-captured.js';
 
+/** One-shot hashing (Node 20.12+) is several times faster than a Hash object for short input. */
+const sha256: (input: string) => string =
+  typeof crypto.hash === 'function'
+    ? (input) => crypto.hash('sha256', input, 'base64url')
+    : (input) => crypto.createHash('sha256').update(input).digest('base64url');
+
 function digest(kind: string, parts: readonly string[]): string {
-  const h = createHash('sha256');
-  h.update(kind);
-  for (const p of parts) h.update(`\u0000${p}`);
-  return h.digest('base64url').slice(0, 22);
+  let input = kind;
+  for (const p of parts) input += `\u0000${p}`;
+  return sha256(input).slice(0, 22);
 }
 
 /**

@@ -40,6 +40,12 @@ export function createChainProjection(stream: string, every: number) {
       return head;
     },
 
+    /** Continues from a head read elsewhere (a replay's reader thread has no database). */
+    start(from: ChainPoint): void {
+      head = from;
+      step = { from: head, to: head, checkpoints: [] };
+    },
+
     /** Links one message read from the log; one already chained (a redelivery) is skipped. */
     append(m: JsMsg): void {
       if (m.seq <= head.seq) return;

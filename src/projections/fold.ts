@@ -93,7 +93,10 @@ export const blockKey = (accountId: string, platformUserId: string) => `${accoun
  * is pure: it reads and writes only this state, so a replay computes the same rows.
  */
 export interface FoldState {
+  /** Put messages in with `putMessage`, which keeps `messagesByConversation` up to date. */
   messages: Map<string, MessageRow>;
+  /** Ids of the messages in `messages` of each conversation (a whole-conversation mark reads them). */
+  messagesByConversation: Map<string, Set<string>>;
   conversations: Map<string, ConversationRow>;
   users: Map<string, UserRow>;
   accounts: Map<string, AccountRow>;
@@ -125,6 +128,7 @@ export interface FoldState {
 export function emptyFoldState(): FoldState {
   return {
     messages: new Map(),
+    messagesByConversation: new Map(),
     conversations: new Map(),
     users: new Map(),
     accounts: new Map(),
@@ -144,6 +148,23 @@ export function emptyFoldState(): FoldState {
     renamed: new Map(),
     friendSince: new Map(),
   };
+}
+
+/** Puts a message into the state (loaded, or created by the fold). */
+export function putMessage(state: FoldState, m: MessageRow): void {
+  state.messages.set(m.id, m);
+  if (m.conversationId === null) return;
+  let ids = state.messagesByConversation.get(m.conversationId);
+  if (!ids) {
+    ids = new Set();
+    state.messagesByConversation.set(m.conversationId, ids);
+  }
+  ids.add(m.id);
+}
+
+/** The messages of a conversation that are in the state. */
+export function* messagesOf(state: FoldState, conversationId: string): Generator<MessageRow> {
+  for (const id of state.messagesByConversation.get(conversationId) ?? []) yield state.messages.get(id)!;
 }
 
 /** Ids of the rows a batch touches, to load before folding. */
@@ -378,7 +399,7 @@ function onCaptured(
     captureSeq: seq,
     version: seq,
   };
-  state.messages.set(id, m);
+  putMessage(state, m);
   state.dirty.messages.add(id);
 
   const account = state.accounts.get(event.account_id)!;
@@ -464,7 +485,7 @@ function onEdited(state: FoldState, seq: number, event: EventOf<'MessageEdited'>
     m.editSeq = seq;
   }
   m.version = seq;
-  state.messages.set(id, m);
+  putMessage(state, m);
   state.dirty.messages.add(id);
   if (!isCaptured(m)) return;
   const c = state.conversations.get(m.conversationId);
@@ -485,7 +506,7 @@ function onRecalled(state: FoldState, seq: number, event: EventOf<'MessageRecall
   m.recalledBy = p.recalled_by;
   m.recallSeq = seq;
   m.version = seq;
-  state.messages.set(id, m);
+  putMessage(state, m);
   state.dirty.messages.add(id);
   if (!isCaptured(m)) return;
   const c = state.conversations.get(m.conversationId);
@@ -566,13 +587,8 @@ function onMarkedRead(state: FoldState, seq: number, event: EventOf<'MessagesMar
       }
     } else {
       if (c.readThrough === null || p.read_at > c.readThrough) c.readThrough = p.read_at;
-      for (const m of state.messages.values()) {
-        if (
-          m.conversationId === c.id &&
-          m.createdAt !== null &&
-          m.createdAt <= p.read_at &&
-          markRead(state, m, c, p.read_at, seq)
-        ) {
+      for (const m of messagesOf(state, c.id)) {
+        if (m.createdAt !== null && m.createdAt <= p.read_at && markRead(state, m, c, p.read_at, seq)) {
           updated++;
         }
       }

@@ -1,15 +1,13 @@
 import { EventEmitter } from 'node:events';
-import { DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import { DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
 import type { ReservedSql } from 'postgres';
-import { rowCodec } from '../db/bulk.js';
 import type { Sql } from '../db/client.js';
-import { rejectedEvents } from '../db/schema.js';
-import { decodeEvent, EVENT_TYPES } from '../events/index.js';
 import type { Subjects } from '../log/subjects.js';
 import type { Logger } from '../logger.js';
-import { type ChainStep, createChainProjection } from './chain.projection.js';
-import { type SequencedEvent, sequenced } from './fold.js';
+import { type Batch, CheckpointMovedError, createBatchApplier, readCheckpoint } from './batch.js';
 import { createReadModelsProjection } from './read-models.projection.js';
+
+export { PROJECTED_CHANNEL } from './batch.js';
 
 export interface ProjectorDeps {
   sql: Sql;
@@ -36,6 +34,11 @@ export interface ProjectorOptions {
    * again from the log. Nothing is lost and nothing applied twice.
    */
   durableCommit?: boolean;
+  /**
+   * Hand the lock over when another process asks on `PROJECTOR_CONTROL_CHANNEL` (see
+   * `release()`). On by default.
+   */
+  listen?: boolean;
   /** Every this many sequences the audit chain's hash is kept as a checkpoint. */
   chainCheckpointEvery?: number;
   /** While projecting, log progress (checkpoint, rate, lag) this often; 0 turns it off. */
@@ -58,53 +61,35 @@ export interface BatchCommitted {
   lastSeq: number;
   applied: number;
   rejected: number;
-  /** Applied and rejected events by type (rejected ones `unknown` when no type can be read). */
+  /** Events applied and rejected, by type (`unknown` for an unreadable one). */
   appliedByType: ReadonlyMap<string, number>;
   rejectedByType: ReadonlyMap<string, number>;
-  /** Time to apply and commit the batch. */
+  /** From the start of the transaction to its commit. */
   durationMs: number;
 }
-
-/**
- * Postgres channel on which each commit announces `{"projector": name, "seq": checkpoint}`, so
- * that live streams in any process wake at once (`src/sync/checkpoint-watch.ts`).
- */
-export const PROJECTED_CHANNEL = 'im_hub_projected';
 
 /** How long each pull request of the projector's consumer lasts (its heartbeat is half of it). */
 const PULL_EXPIRES_MS = 4000;
 
-/** Raised when the checkpoint moved under us: another process projected. We resync from it. */
-class CheckpointMovedError extends Error {
-  constructor(expected: number) {
-    super(`checkpoint is no longer ${expected}: another process projected`);
-  }
-}
-
-const rejectedRows = rowCodec(rejectedEvents, ['stream', 'seq']);
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-function rawText(data: Uint8Array): string {
-  try {
-    return utf8.decode(data);
-  } catch {
-    return `base64:${Buffer.from(data).toString('base64')}`;
-  }
-}
-
-const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
-
-function countInto(counts: Map<string, number>, type: string): void {
-  counts.set(type, (counts.get(type) ?? 0) + 1);
-}
+/**
+ * Postgres channel on which a process asks the projector holding the lock to hand it over,
+ * `{"projector": name, "release": true}`, and says when it has given it back,
+ * `{"projector": name, "released": true}` (processes on standby try at once). The rebuild
+ * (`src/replay/rebuild.ts`) uses it to pause live projection while it switches the read models.
+ */
+export const PROJECTOR_CONTROL_CHANNEL = 'im_hub_projector_control';
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const onAbort = () => {
       clearTimeout(t);
       resolve();
-    });
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 /**
@@ -122,9 +107,16 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
   const lingerMs = options.lingerMs ?? 5;
   const lockRetryMs = options.lockRetryMs ?? 1000;
   const durableCommit = options.durableCommit ?? false;
-  const progressIntervalMs = options.progressIntervalMs ?? 10_000;
   const readModels = createReadModelsProjection();
-  const chain = createChainProjection(stream, options.chainCheckpointEvery ?? 1000);
+  const progressIntervalMs = options.progressIntervalMs ?? 10_000;
+  const applier = createBatchApplier({
+    stream,
+    subjects,
+    readModels,
+    checkpoint: name,
+    durableCommit,
+    chainCheckpointEvery: options.chainCheckpointEvery,
+  });
 
   const events = new EventEmitter<{ committed: [BatchCommitted] }>();
   events.setMaxListeners(0);
@@ -132,14 +124,19 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
   const abort = new AbortController();
   let running: Promise<void> | null = null;
   let stopConsumer: (() => void) | null = null;
-
-  async function readCheckpoint(): Promise<number> {
-    await sql`insert into projector_checkpoints (projector, last_seq) values (${name}, 0) on conflict do nothing`;
-    const [row] = await sql<
-      { last_seq: number }[]
-    >`select last_seq from projector_checkpoints where projector = ${name}`;
-    return row!.last_seq;
-  }
+  /** This process holds the lock; and another one asked for it. */
+  let holding = false;
+  let releaseRequested = false;
+  let listening: Promise<{ unlisten(): Promise<void> } | null> | null = null;
+  /** Ends the standby wait early (the lock was given back). */
+  let retryNow: (() => void) | null = null;
+  const standbyWait = () =>
+    new Promise<void>((resolve) => {
+      retryNow = resolve;
+      sleep(lockRetryMs, abort.signal).then(resolve);
+    }).finally(() => {
+      retryNow = null;
+    });
 
   async function acquireLock(): Promise<ReservedSql | null> {
     while (!abort.signal.aborted) {
@@ -152,117 +149,17 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
       if (status.state !== 'standby')
         log.info({ projector: name }, 'projector on standby: another process holds the lock');
       status.state = 'standby';
-      await sleep(lockRetryMs, abort.signal);
+      await standbyWait();
     }
     return null;
   }
 
-  /** Events received and decoded, not yet applied: the next batch, growing while one commits. */
-  interface Decoded {
-    firstSeq: number;
-    /** The checkpoint this batch continues from, and the one it moves to. */
-    fromSeq: number;
-    toSeq: number;
-    valid: SequencedEvent[];
-    rejected: (typeof rejectedEvents.$inferSelect)[];
-    /** Counted as they are decoded, so that metrics cost a map update per event, not a label lookup. */
-    appliedByType: Map<string, number>;
-    rejectedByType: Map<string, number>;
-    /** Messages received (redeliveries of applied ones included), and their body bytes. */
-    count: number;
-    bytes: number;
-    /** When its first message arrived (performance.now()). */
-    firstAt: number;
-    /** What the batch adds to the audit chain; taken when the batch is cut. */
-    chain: ChainStep | null;
-  }
-
-  const emptyBatch = (fromSeq: number): Decoded => ({
-    firstSeq: 0,
-    fromSeq,
-    toSeq: fromSeq,
-    valid: [],
-    rejected: [],
-    appliedByType: new Map(),
-    rejectedByType: new Map(),
-    count: 0,
-    bytes: 0,
-    firstAt: 0,
-    chain: null,
-  });
-
-  /**
-   * Parses one message against the contract into the batch. Pure CPU work, done as messages
-   * arrive, so it overlaps with the commit of the batch before.
-   */
-  function decodeInto(d: Decoded, m: JsMsg): void {
-    if (d.count === 0) {
-      d.firstSeq = m.seq;
-      d.firstAt = performance.now();
-    }
-    d.count += 1;
-    d.bytes += m.data.length;
-    chain.append(m); // every stored message is chained, the ones rejected below too
-    // already applied (a redelivery after a reconnect, or the chain catching up)
-    if (m.seq <= d.toSeq) return;
-    d.toSeq = m.seq;
-    const parsed = decodeEvent(m.data);
-    let reason = parsed.ok ? null : parsed.reason;
-    if (parsed.ok) {
-      const where = subjects.parse(m.subject);
-      if (!where || where.accountId !== parsed.event.account_id || where.type !== parsed.event.type) {
-        reason = `subject ${m.subject} does not match the event's account_id and type`;
-      }
-    }
-    if (reason === null && parsed.ok) {
-      d.valid.push(readModels.prepare(sequenced(m.seq, parsed.event)));
-      countInto(d.appliedByType, parsed.event.type);
-    } else {
-      // a type from an event that failed validation is only trusted as a label when it is one of ours
-      const claimed = parsed.ok ? parsed.event.type : subjects.parse(m.subject)?.type;
-      countInto(d.rejectedByType, claimed && KNOWN_TYPES.has(claimed) ? claimed : 'unknown');
-      d.rejected.push({
-        stream,
-        seq: m.seq,
-        subject: m.subject,
-        reason: reason ?? 'unknown',
-        raw: rawText(m.data),
-        storedAt: Math.floor(m.info.timestampNanos / 1e6),
-      });
-    }
-  }
-
-  /** Read models, rejected events, the audit chain and the checkpoint, in one transaction. */
-  async function commit(d: Decoded): Promise<void> {
-    const advances = d.toSeq > d.fromSeq;
-    const step = d.chain;
-    const chains = step !== null && step.to.seq > step.from.seq;
-    if (!advances && !chains) return; // only redeliveries of applied events
+  /** Applies a batch and reports it. */
+  async function commit(d: Batch): Promise<void> {
     const started = performance.now();
-    let committed = () => {};
-    await sql.begin(async (tx) => {
-      // postgres-js runs a query only once something awaits it (or attaches a handler): the
-      // setting goes out ahead of the batch's first statement, in the same round trip
-      if (!durableCommit) tx`set local synchronous_commit = off`.catch(() => {});
-      committed = await readModels.apply(tx, d.valid);
-      // Compare-and-set: if another process moved the checkpoint, nothing of this batch commits.
-      // The notification is delivered to listeners when (and only if) the transaction commits,
-      // so it goes out in the same round trip.
-      // The chain's head moves by compare-and-set too.
-      const [moved, chained] = await Promise.all([
-        tx<{ last_seq: number }[]>`
-          update projector_checkpoints set last_seq = ${d.toSeq}
-          where projector = ${name} and last_seq = ${d.fromSeq} returning last_seq`,
-        chains ? chain.write(tx, step) : true,
-        advances
-          ? tx`select pg_notify(${PROJECTED_CHANNEL}, ${JSON.stringify({ projector: name, seq: d.toSeq })})`
-          : null,
-        rejectedRows.insertNew(tx, d.rejected),
-      ]);
-      if (moved.length !== 1 || !chained) throw new CheckpointMovedError(d.fromSeq);
-    });
+    const committed = await applier.commit(sql, d);
     committed();
-    if (!advances) return; // only the chain caught up
+    if (d.toSeq <= d.fromSeq) return; // nothing applied: redeliveries, or only the chain caught up
     status.checkpoint = d.toSeq;
     if (d.rejected.length > 0) {
       log.warn({ projector: name, rejected: d.rejected.map((r) => r.seq) }, 'rejected malformed events');
@@ -280,10 +177,10 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
 
   async function project(lock: ReservedSql): Promise<void> {
     readModels.reset(); // whatever happened while we did not hold the lock, read it afresh
-    status.checkpoint = await readCheckpoint();
+    status.checkpoint = await readCheckpoint(sql, name);
     // The chain may lag the read models (a database projected before the chain existed): read
     // from the earlier of the two; messages already applied are only chained.
-    const startAfter = Math.min(status.checkpoint, (await chain.load(sql)).seq);
+    const startAfter = Math.min(status.checkpoint, (await applier.loadChain(sql)).seq);
     status.state = 'projecting';
     status.lastError = null;
     log.info(
@@ -312,13 +209,14 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
       });
     }, 5000);
     stopConsumer = () => messages.stop();
-    // stop() may have come while the consumer was being created: nobody else would stop it
-    if (abort.signal.aborted) messages.stop();
+    // stop() or release() may have come while the consumer was being created: nobody else
+    // would stop it
+    if (abort.signal.aborted || releaseRequested) messages.stop();
     // A reader decodes messages into the next batch while the current one commits. As soon as
     // a commit ends, everything received meanwhile becomes the next batch: under a steady
     // trickle an event waits for at most the commit in progress and its own, and under load
     // batches grow up to `batchSize` by themselves (group commit).
-    let next = emptyBatch(status.checkpoint);
+    let next = applier.empty(status.checkpoint);
     let caughtUp = false;
     let readerDone = false;
     let failed = false;
@@ -326,12 +224,12 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     let lastReceived = status.checkpoint;
     let wakeCommitter: (() => void) | null = null;
     let wakeReader: (() => void) | null = null;
-    const full = (d: Decoded) => d.count >= batchSize || d.bytes >= maxBatchBytes;
+    const full = (d: Batch) => d.count >= batchSize || d.bytes >= maxBatchBytes;
     const wake = (w: (() => void) | null) => w?.();
     const reader = (async () => {
       try {
         for await (const m of messages) {
-          decodeInto(next, m);
+          applier.add(next, m);
           lastReceived = m.seq;
           status.pending = m.info.pending;
           // Nothing more is waiting: neither on the server (pending) nor already received here
@@ -400,9 +298,8 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
           clearTimeout(timer);
           continue;
         }
-        const batch = next;
-        batch.chain = chain.take();
-        next = emptyBatch(batch.toSeq);
+        const batch = applier.cut(next);
+        next = applier.empty(batch.toSeq);
         wake(wakeReader);
         await commit(batch);
       }
@@ -427,10 +324,13 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     let backoff = 500;
     while (!abort.signal.aborted) {
       let lock: ReservedSql | null = null;
+      let handedOver = false;
       try {
         lock = await acquireLock();
         if (!lock) break;
+        holding = true;
         await project(lock);
+        handedOver = releaseRequested;
         backoff = 500;
       } catch (e) {
         if (abort.signal.aborted) break;
@@ -441,13 +341,33 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
         await sleep(backoff, abort.signal);
         backoff = Math.min(backoff * 2, 10_000);
       } finally {
+        holding = false;
+        releaseRequested = false;
         if (lock) {
           await lock`select pg_advisory_unlock(hashtextextended(${name}, 0))`.catch(() => {});
           lock.release();
         }
       }
+      if (handedOver) {
+        // The one who asked is already waiting for the lock and gets it now; try again later.
+        status.state = 'standby';
+        log.info({ projector: name }, 'projector handed its lock over on request; on standby');
+        await standbyWait();
+      }
     }
     status.state = 'stopped';
+  }
+
+  /**
+   * Hands the lock over: applies what was already received, releases the lock, and stays on
+   * standby (retrying every `lockRetryMs`) so that a process already waiting for the lock gets
+   * it. Returns false when this process does not hold the lock.
+   */
+  function release(): boolean {
+    if (!holding) return false;
+    releaseRequested = true;
+    stopConsumer?.();
+    return true;
   }
 
   return {
@@ -455,13 +375,34 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     events,
     status: (): ProjectorStatus => ({ ...status }),
     start(): void {
-      running ??= loop();
+      if (running) return;
+      if (options.listen ?? true) {
+        listening = sql
+          .listen(PROJECTOR_CONTROL_CHANNEL, (payload) => {
+            try {
+              const m = JSON.parse(payload) as { projector?: string; release?: boolean; released?: boolean };
+              if (m.projector !== name) return;
+              if (m.release === true) release();
+              if (m.released === true) retryNow?.();
+            } catch {
+              // not a request of ours
+            }
+          })
+          .catch((err: Error) => {
+            log.warn({ projector: name, err: err.message }, 'cannot listen for lock hand-over requests');
+            return null;
+          });
+      }
+      running = loop();
     },
+    release,
     /** Applies what was already received, releases the lock and stops. */
     async stop(): Promise<void> {
       abort.abort();
       stopConsumer?.();
       await running;
+      // not awaited: while Postgres is unreachable the subscription may still be connecting
+      void listening?.then((l) => l?.unlisten().catch(() => {}));
     },
     /** Resolves when this process has applied `seq` (true) or the timeout passed (false). */
     waitFor(seq: number, timeoutMs: number): Promise<boolean> {

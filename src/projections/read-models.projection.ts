@@ -19,6 +19,7 @@ import {
   type FoldState,
   foldBatch,
   keysOf,
+  putMessage,
   type SequencedEvent,
   type UserRow,
 } from './fold.js';
@@ -60,6 +61,47 @@ class Lru<V> {
 export interface ReadModelsOptions {
   /** Conversations, users and accounts kept in memory after they are written. */
   cacheSize?: number;
+  /**
+   * Keep changed conversations, users and accounts in memory (up to `cacheSize` of each) and
+   * write them only when they leave it or at `flush()`, instead of in every batch: a bulk replay
+   * into empty tables changes most conversations in every batch. A conversation's search vector
+   * is computed then too, once, from its friend's name and last message at that point. Only
+   * for a replay that is thrown away if it fails: until `flush()` the tables lag behind the
+   * checkpoint.
+   */
+  writeBack?: boolean;
+}
+
+/** A row kept in memory instead of written (`writeBack`), and whether the table has it yet. */
+interface Held<R> {
+  row: R;
+  inDb: boolean;
+}
+
+/**
+ * Secondary indexes the projection's own reads use while it loads (a whole-conversation
+ * mark-read and a recalled last message read a conversation's messages; a friend's rename reads
+ * their conversations). A replay into empty tables keeps these and builds the others after.
+ */
+export const LOAD_INDEXES = ['messages_conversation_created_idx', 'conversations_friend_idx'] as const;
+
+/** The search text of a conversation: its friend's name and its last message. */
+const conversationSearchText = (c: { friendName: string | null; lastMessage: string | null }) =>
+  `${c.friendName ?? ''}\n${c.lastMessage ?? ''}`;
+
+/**
+ * The work of an event that needs no database: the search vector of the text it brings.
+ * Pure, so it can run anywhere before the batch is applied (another thread, say).
+ */
+export function prepareEvent(e: SequencedEvent): SequencedEvent {
+  const text =
+    e.event.type === 'MessageCaptured'
+      ? e.event.payload.content
+      : e.event.type === 'MessageEdited'
+        ? e.event.payload.new_content
+        : null;
+  if (text !== null) e.search = { text, vector: searchVector(text) };
+  return e;
 }
 
 /**
@@ -73,18 +115,41 @@ export interface ReadModelsOptions {
  */
 export function createReadModelsProjection(options: ReadModelsOptions = {}) {
   const size = options.cacheSize ?? 50_000;
+  const writeBack = options.writeBack ?? false;
   const cache = {
     conversations: new Lru<ConversationRow>(size),
     users: new Lru<UserRow>(size),
     accounts: new Lru<AccountRow>(size),
   };
+  const held = {
+    conversations: new Map<string, Held<ConversationRow>>(),
+    users: new Map<string, Held<UserRow>>(),
+    accounts: new Map<string, Held<AccountRow>>(),
+  };
 
-  /** Fills `into` from the cache, returns the keys still to load. */
-  function fromCache<R>(lru: Lru<R>, keys: Iterable<string>, into: Map<string, R>): string[] {
+  const hold = <R>(
+    tx: Tx,
+    codec: Codec<R>,
+    rows: Map<string, Held<R>>,
+    state: Map<string, R>,
+    dirty: Set<string>,
+    existing: Set<string>,
+    finish?: (row: R) => void,
+  ) => holdRows(tx, codec, rows, state, dirty, existing, size, finish);
+
+  /** Fills `into` from the cache (or the held rows), returns the keys still to load. */
+  function fromCache<R>(
+    lru: Lru<R>,
+    hold: Map<string, Held<R>>,
+    keys: Iterable<string>,
+    into: Map<string, R>,
+  ): string[] {
     const missing: string[] = [];
     for (const k of keys) {
-      const hit = lru.get(k);
-      if (hit) into.set(k, { ...hit });
+      // a copy, so that a batch that fails leaves the cache as committed; held rows need none:
+      // a replay that fails is thrown away
+      const hit = writeBack ? hold.get(k)?.row : lru.get(k);
+      if (hit) into.set(k, writeBack ? hit : { ...hit });
       else missing.push(k);
     }
     return missing;
@@ -94,29 +159,42 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     const keys = keysOf(batch);
     const state = emptyFoldState();
     const [loadedMessages, loadedUsers, loadedAccounts, loadedReplies] = await Promise.all([
-      messageRows.load(tx, 'id', [...keys.messageIds]),
-      userRows.load(tx, 'platform_user_id', fromCache(cache.users, keys.userIds, state.users)),
-      accountRows.load(tx, 'account_id', fromCache(cache.accounts, keys.accountIds, state.accounts)),
+      // a message's vector is never read back: it is kept as stored or computed afresh
+      messageRows.load(tx, 'id', [...keys.messageIds], ['search']),
+      userRows.load(tx, 'platform_user_id', fromCache(cache.users, held.users, keys.userIds, state.users)),
+      accountRows.load(
+        tx,
+        'account_id',
+        fromCache(cache.accounts, held.accounts, keys.accountIds, state.accounts),
+      ),
       replyRows.load(tx, 'reply_id', [...keys.replyIds]),
     ]);
     for (const m of loadedMessages) {
-      state.messages.set(m.id, m);
+      putMessage(state, m);
       if (m.conversationId) keys.conversationIds.add(m.conversationId);
     }
     if (keys.unreadOf.size > 0) {
       // a whole-conversation mark-read reads every unread inbound message of it
-      const unread = await tx`
-        select * from messages where conversation_id = any(${[...keys.unreadOf]}::text[])
-          and direction = 'inbound' and capture_seq is not null and read_at is null`;
+      const unread = await tx.unsafe(
+        `select ${messageRows.columns(['search'])} from messages where conversation_id = any($1::text[])
+          and direction = 'inbound' and capture_seq is not null and read_at is null`,
+        [[...keys.unreadOf]],
+        { prepare: true },
+      );
       for (const r of unread) {
         const m = messageRows.fromDb(r);
-        if (!state.messages.has(m.id)) state.messages.set(m.id, m);
+        if (!state.messages.has(m.id)) putMessage(state, m);
       }
     }
     for (const u of loadedUsers) state.users.set(u.platformUserId, u);
     for (const a of loadedAccounts) state.accounts.set(a.accountId, a);
     for (const r of loadedReplies) state.replies.set(r.replyId, r);
-    const missing = fromCache(cache.conversations, keys.conversationIds, state.conversations);
+    const missing = fromCache(
+      cache.conversations,
+      held.conversations,
+      keys.conversationIds,
+      state.conversations,
+    );
     for (const c of await conversationRows.load(tx, 'id', missing)) state.conversations.set(c.id, c);
     if (keys.blocked.length > 0) {
       const rows = await tx`
@@ -144,26 +222,24 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       cache.accounts.clear();
     },
 
+    /** Writes the rows held in memory (`writeBack`); a no-op otherwise. */
+    async flush(tx: Tx): Promise<void> {
+      await writeHeld(tx, conversationRows, held.conversations, [...held.conversations.keys()], withSearch);
+      await writeHeld(tx, userRows, held.users, [...held.users.keys()]);
+      await writeHeld(tx, accountRows, held.accounts, [...held.accounts.keys()]);
+    },
+
+    /**
+     * The work of an event that needs no database (`prepareEvent`). The projector calls it
+     * while the previous batch commits, so tokenizing overlaps with Postgres's work instead of
+     * holding the transaction open.
+     */
+    prepare: prepareEvent,
+
     /**
      * Applies the batch inside the caller's transaction. Returns what to do once the
      * transaction has committed (remember the written rows).
      */
-    /**
-     * The work of an event that needs no database: its search vector. The projector calls it
-     * while the previous batch commits, so tokenizing overlaps with Postgres's work instead of
-     * holding the transaction open.
-     */
-    prepare(e: SequencedEvent): SequencedEvent {
-      const text =
-        e.event.type === 'MessageCaptured'
-          ? e.event.payload.content
-          : e.event.type === 'MessageEdited'
-            ? e.event.payload.new_content
-            : null;
-      if (text !== null) e.search = { text, vector: searchVector(text) };
-      return e;
-    },
-
     async apply(tx: Tx, batch: readonly SequencedEvent[]): Promise<() => void> {
       if (batch.length === 0) return () => {};
       return write(tx, batch);
@@ -172,18 +248,27 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
 
   async function write(tx: Tx, batch: readonly SequencedEvent[]): Promise<() => void> {
     const { state, existing } = await load(tx, batch);
+    const loadedContent = new Map<string, string | null>();
+    for (const [id, m] of state.messages) loadedContent.set(id, m.content);
     foldBatch(state, batch);
-    await renameFriends(tx, state, existing);
+    await renameFriends(tx, state, existing, writeBack ? held.conversations : null);
     if (state.recomputeLast.size > 0) await recomputeLastMessages(tx, state);
     const prepared = new Map<string, string>();
     for (const e of batch) if (e.search) prepared.set(e.search.text, e.search.vector);
+    // A message whose content the batch did not change (read, recalled) keeps its vector: it
+    // is neither computed again nor sent back.
+    const sameText = new Set<string>();
     for (const id of state.dirty.messages) {
       const m = state.messages.get(id)!;
-      m.search = m.content === null ? null : (prepared.get(m.content) ?? searchVector(m.content));
+      const before = loadedContent.get(id);
+      if (before !== undefined && before === m.content) sameText.add(id);
+      else m.search = m.content === null ? null : (prepared.get(m.content) ?? searchVector(m.content));
     }
-    for (const id of state.dirty.conversations) {
-      const c = state.conversations.get(id)!;
-      c.search = searchVector(`${c.friendName ?? ''}\n${c.lastMessage ?? ''}`);
+    if (!writeBack) {
+      for (const id of state.dirty.conversations) {
+        const c = state.conversations.get(id)!;
+        c.search = searchVector(conversationSearchText(c));
+      }
     }
 
     const split = <R>(map: Map<string, R>, dirty: Set<string>, known: Set<string>) => {
@@ -193,6 +278,21 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       return [fresh, changed] as const;
     };
     const [newMessages, changedMessages] = split(state.messages, state.dirty.messages, existing.messages);
+    if (writeBack) {
+      // conversations, users and accounts stay in memory; the oldest leave it, written
+      await hold(
+        tx,
+        conversationRows,
+        held.conversations,
+        state.conversations,
+        state.dirty.conversations,
+        existing.conversations,
+        withSearch,
+      );
+      await hold(tx, userRows, held.users, state.users, state.dirty.users, existing.users);
+      await hold(tx, accountRows, held.accounts, state.accounts, state.dirty.accounts, existing.accounts);
+      for (const kind of ['conversations', 'users', 'accounts'] as const) state.dirty[kind].clear();
+    }
     const [newConversations, changedConversations] = split(
       state.conversations,
       state.dirty.conversations,
@@ -224,7 +324,15 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     await insert(accountRows, newAccounts);
     await insert(replyRows, newReplies);
     writes.push(
-      messageRows.update(tx, changedMessages),
+      messageRows.update(
+        tx,
+        changedMessages.filter((m) => !sameText.has(m.id)),
+      ),
+      messageRows.update(
+        tx,
+        changedMessages.filter((m) => sameText.has(m.id)),
+        ['search'],
+      ),
       conversationRows.update(tx, changedConversations),
       userRows.update(tx, changedUsers),
       accountRows.update(tx, changedAccounts),
@@ -246,6 +354,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
           select * from unnest(${unblocked.map((u) => u[0]!)}::text[], ${unblocked.map((u) => u[1]!)}::text[]))`);
     }
     await Promise.all(writes);
+    if (writeBack) return () => {};
     return () => {
       for (const id of state.dirty.conversations) cache.conversations.set(id, state.conversations.get(id)!);
       for (const id of state.dirty.users) cache.users.set(id, state.users.get(id)!);
@@ -255,18 +364,99 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
 }
 export type ReadModelsProjection = ReturnType<typeof createReadModelsProjection>;
 
+type Codec<R> = {
+  insert(tx: Tx, rows: readonly R[]): Promise<void>;
+  update(tx: Tx, rows: readonly R[]): Promise<void>;
+};
+
+/** A conversation with the search vector of what it shows now. */
+const withSearch = (c: ConversationRow) => {
+  c.search = searchVector(conversationSearchText(c));
+};
+
+/**
+ * Writes the held rows with these keys (insert or update, as the table has them) and lets
+ * them go; `finish` completes each row first.
+ */
+async function writeHeld<R>(
+  tx: Tx,
+  codec: Codec<R>,
+  hold: Map<string, Held<R>>,
+  keys: readonly string[],
+  finish?: (row: R) => void,
+) {
+  const fresh: R[] = [];
+  const changed: R[] = [];
+  for (const k of keys) {
+    const h = hold.get(k)!;
+    finish?.(h.row);
+    (h.inDb ? changed : fresh).push(h.row);
+    hold.delete(k);
+  }
+  await codec.insert(tx, fresh);
+  await codec.update(tx, changed);
+}
+
+/**
+ * Keeps a batch's changed rows in memory (`writeBack`); past `limit` the ones held longest
+ * are written and let go.
+ */
+async function holdRows<R>(
+  tx: Tx,
+  codec: Codec<R>,
+  hold: Map<string, Held<R>>,
+  rows: Map<string, R>,
+  dirty: Set<string>,
+  existing: Set<string>,
+  limit: number,
+  finish?: (row: R) => void,
+) {
+  // (in first-changed order: the rows that leave first are the ones changed longest ago)
+  for (const k of dirty) {
+    const before = hold.get(k);
+    if (before) before.row = rows.get(k)!;
+    else hold.set(k, { row: rows.get(k)!, inDb: existing.has(k) });
+  }
+  if (hold.size <= limit) return;
+  const leaving: string[] = [];
+  for (const k of hold.keys()) {
+    if (hold.size - leaving.length <= Math.floor(limit * 0.9)) break;
+    leaving.push(k);
+  }
+  await writeHeld(tx, codec, hold, leaving, finish);
+}
+
 /**
  * A friend's new name reaches every conversation with them, in this account or another: the
  * fold renamed those in the batch; the others are read and updated like any other, at the
  * sequence of the rename.
  */
-async function renameFriends(tx: Tx, state: FoldState, existing: { conversations: Set<string> }) {
+async function renameFriends(
+  tx: Tx,
+  state: FoldState,
+  existing: { conversations: Set<string> },
+  held: Map<string, Held<ConversationRow>> | null,
+) {
   if (state.renamed.size === 0) return;
-  const rows = await tx`
-    select * from conversations where friend_id = any(${[...state.renamed.keys()]}::text[])
-      and id not in (select unnest(${[...state.conversations.keys()]}::text[]))`;
-  for (const r of rows) {
-    const c = conversationRows.fromDb(r);
+  // the batch's own conversations are skipped here rather than in the query: a list of all of
+  // them would cost more to send than the few extra rows
+  const rows =
+    await tx`select * from conversations where friend_id = any(${[...state.renamed.keys()]}::text[])`;
+  const found = rows.map((r) => conversationRows.fromDb(r)).filter((c) => !state.conversations.has(c.id));
+  if (held) {
+    // held rows are newer than the table's, and some are not in the table yet
+    const fromTable = new Set(found.map((c) => c.id));
+    for (const [i, c] of found.entries()) {
+      const h = held.get(c.id);
+      if (h) found[i] = h.row;
+    }
+    for (const h of held.values()) {
+      const friend = h.row.friendId;
+      if (friend === null || !state.renamed.has(friend)) continue;
+      if (!fromTable.has(h.row.id) && !state.conversations.has(h.row.id)) found.push(h.row);
+    }
+  }
+  for (const c of found) {
     c.friendName = state.users.get(c.friendId!)!.name;
     c.version = Math.max(c.version, state.renamed.get(c.friendId!)!);
     state.conversations.set(c.id, c);

@@ -32,31 +32,45 @@ export function normalize(text: string): string {
   return text.normalize('NFKC').toLowerCase();
 }
 
-function kindOf(ch: string): UnitKind {
+function classify(ch: string): UnitKind {
   if (CJK.test(ch)) return 'cjk';
   if (WORD.test(ch)) return 'word';
   if (SPACE.test(ch)) return 'space';
   return 'symbol';
 }
 
+/**
+ * The kind of each character seen, remembered: three Unicode property tests per character
+ * are most of the tokenizer's time, and a text reuses few distinct characters. Bounded by the
+ * characters in use (a few thousand for Chinese text), and cleared past 100,000 just in case.
+ */
+const kinds = new Map<string, UnitKind>();
+function kindOf(ch: string): UnitKind {
+  let kind = kinds.get(ch);
+  if (kind === undefined) {
+    if (kinds.size >= 100_000) kinds.clear();
+    kind = classify(ch);
+    kinds.set(ch, kind);
+  }
+  return kind;
+}
+
 /** Cuts normalised text into units (see the module comment). */
 export function units(normalized: string): Unit[] {
+  // hot: no closures here (each would be allocated per call)
   const out: Unit[] = [];
   let pos = 0;
   let run = '';
   let runKind: UnitKind | null = null;
-  const close = () => {
-    if (runKind !== null) out.push({ kind: runKind, text: run, pos: ++pos });
-    run = '';
-    runKind = null;
-  };
   for (const ch of normalized) {
     const kind = kindOf(ch);
     if ((kind === 'word' || kind === 'space') && runKind === kind) {
       run += ch;
       continue;
     }
-    close();
+    if (runKind !== null) out.push({ kind: runKind, text: run, pos: ++pos });
+    run = '';
+    runKind = null;
     if (kind === 'word' || kind === 'space') {
       run = ch;
       runKind = kind;
@@ -64,7 +78,7 @@ export function units(normalized: string): Unit[] {
       out.push({ kind, text: ch, pos: ++pos });
     }
   }
-  close();
+  if (runKind !== null) out.push({ kind: runKind, text: run, pos: ++pos });
   return out;
 }
 
@@ -73,6 +87,7 @@ const MAX_POS = 16_383;
 
 /** A tsvector literal quoting rule: a lexeme in single quotes, quotes and backslashes escaped. */
 export function quoteLexeme(lexeme: string): string {
+  if (!lexeme.includes("'") && !lexeme.includes('\\')) return `'${lexeme}'`;
   return `'${lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
 
@@ -80,20 +95,21 @@ export function quoteLexeme(lexeme: string): string {
 export function lexemes(text: string): Map<string, number[]> {
   const us = units(normalize(text));
   const out = new Map<string, number[]>();
-  const add = (lexeme: string, pos: number) => {
-    const p = Math.min(pos, MAX_POS);
-    const list = out.get(lexeme);
-    if (!list) out.set(lexeme, [p]);
-    else if (list[list.length - 1] !== p) list.push(p);
-  };
   for (let i = 0; i < us.length; i++) {
     const u = us[i]!;
     if (u.kind === 'space') continue;
-    add(u.text, u.pos);
+    addPosition(out, u.text, u.pos);
     const next = us[i + 1];
-    if (u.kind === 'cjk' && next?.kind === 'cjk') add(u.text + next.text, u.pos);
+    if (u.kind === 'cjk' && next?.kind === 'cjk') addPosition(out, u.text + next.text, u.pos);
   }
   return out;
+}
+
+function addPosition(out: Map<string, number[]>, lexeme: string, pos: number): void {
+  const p = Math.min(pos, MAX_POS);
+  const list = out.get(lexeme);
+  if (!list) out.set(lexeme, [p]);
+  else if (list[list.length - 1] !== p) list.push(p);
 }
 
 /**
@@ -102,8 +118,10 @@ export function lexemes(text: string): Map<string, number[]> {
  * @example searchVector('太好笑了') // "'了':4 '太':1 '太好':1 '好':2 '好笑':2 '笑':3 '笑了':3"
  */
 export function searchVector(text: string): string {
-  const parts: string[] = [];
-  for (const [lexeme, positions] of lexemes(text))
-    parts.push(`${quoteLexeme(lexeme)}:${positions.join(',')}`);
-  return parts.join(' ');
+  let out = '';
+  for (const [lexeme, positions] of lexemes(text)) {
+    if (out !== '') out += ' ';
+    out += `${quoteLexeme(lexeme)}:${positions.join(',')}`;
+  }
+  return out;
 }

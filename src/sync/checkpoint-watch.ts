@@ -1,6 +1,6 @@
 import type { Sql } from '../db/client.js';
 import type { Logger } from '../logger.js';
-import { PROJECTED_CHANNEL } from '../projections/projector.js';
+import { PROJECTED_CHANNEL } from '../projections/batch.js';
 
 export interface CheckpointWatch {
   /** The newest checkpoint seen. */

@@ -1,0 +1,209 @@
+/**
+ * bench:rebuild — a log of N events of every type over many accounts, published to JetStream;
+ * then, in the same run: the time to read it with the NATS client alone (a plain ordered
+ * consumer, no projection: the floor of any replay), an NDJSON export of the stored events to
+ * a file, and `rebuild` of the read models from it (in a process of its own, for its peak
+ * memory). The database starts empty: the rebuild swaps its tables into an empty `public`.
+ *
+ *   npm run bench:rebuild -- --events 1000000 --accounts 1000
+ *   (CI smoke: --events 20000)
+ */
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { connectNats } from '../src/log/connect.js';
+import { createPublisher } from '../src/log/publisher.js';
+import { readRange } from '../src/log/range-reader.js';
+import { ensureStream } from '../src/log/stream.js';
+import { createSubjects } from '../src/log/subjects.js';
+import { simulateEvents } from '../src/worker/simulate.js';
+import { withClientActions } from '../src/worker/simulate-actions.js';
+import type { RebuildResult, RebuildStart } from './rebuild-child.js';
+import { fmt, freshDatabase, NATS_URL, progress, suffix, take } from './support.js';
+
+const { values: args } = parseArgs({
+  options: {
+    events: { type: 'string', default: '1000000' },
+    accounts: { type: 'string', default: '1000' },
+    conversations: { type: 'string', default: '50' },
+    batch: { type: 'string', default: '25000' },
+    'export-to': { type: 'string' },
+  },
+});
+const N = Number(args.events);
+const ACCOUNTS = Number(args.accounts);
+const CONVERSATIONS = Number(args.conversations);
+const BATCH = Number(args.batch);
+const REBUILD_TARGET = 25_000;
+const EXPORT_TARGET = 50_000;
+const pass = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+const mb = (bytes: number) => `${fmt(bytes / 1024 / 1024)} MB`;
+const now = () => performance.now();
+
+const id = suffix();
+const stream = `BENCH_REBUILD_${id}`;
+const subjects = createSubjects(`brebuild${id}.ev`);
+const nats = await connectNats({ url: NATS_URL, name: 'bench-rebuild' });
+await ensureStream(nats.jsm, { name: stream, subjects, duplicateWindowMs: 120_000, replicas: 1 });
+const db = await freshDatabase('rebuild');
+const exportPath = args['export-to'] ?? join(tmpdir(), `bench-rebuild-${id}.ndjson`);
+let failed = false;
+
+try {
+  console.log(
+    `bench:rebuild  events=${fmt(N)} accounts=${fmt(ACCOUNTS)} conversations/account=${CONVERSATIONS} ` +
+      `batch=${fmt(BATCH)} (node ${process.version}, ${availableParallelism()} cores, stream ${stream})`,
+  );
+
+  // 1. The log: workers' events with operators' actions and profile observations among them.
+  const publisher = createPublisher({ js: nats.js, stream, subjects });
+  const source = withClientActions(
+    simulateEvents({
+      seed: 42,
+      events: N,
+      accounts: ACCOUNTS,
+      conversationsPerAccount: CONVERSATIONS,
+      runId: `r${id}`,
+    }),
+    { seed: 43 },
+  );
+  const kinds: Record<string, number> = {};
+  let t = now();
+  for (let done = 0; done < N; ) {
+    const chunk = take(source, Math.min(10_000, N - done));
+    if (chunk.length === 0) break;
+    for (const e of chunk) kinds[e.type] = (kinds[e.type] ?? 0) + 1;
+    await publisher.publishMany(chunk, 1024);
+    done += chunk.length;
+    progress('publish', done, N);
+  }
+  const publishS = (now() - t) / 1000;
+  const mix = Object.entries(kinds)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${fmt((n / N) * 100, 1)}%`)
+    .join(', ');
+  console.log(`publish        ${fmt(N)} events in ${fmt(publishS, 1)} s = ${fmt(N / publishS)} events/s`);
+  console.log(`mix            ${Object.keys(kinds).length} event types: ${mix}`);
+  const last = (await nats.jsm.streams.info(stream)).state.last_seq;
+
+  // 2. The floor: the same stream read by the NATS client alone.
+  t = now();
+  let read = 0;
+  let bytes = 0;
+  for await (const m of readRange(nats.js, nats.jsm, stream, { fromSeq: 1, toSeq: last })) {
+    read++;
+    bytes += m.data.length;
+  }
+  const readS = (now() - t) / 1000;
+  console.log(
+    `nats read      ${fmt(read)} events (${mb(bytes)} of bodies) in ${fmt(readS, 1)} s = ${fmt(read / readS)} events/s ` +
+      '(ordered consumer, no projection)',
+  );
+
+  // 3. Export: every stored event as one NDJSON line, to a file.
+  t = now();
+  const exported = await exportNdjson(nats.js, nats.jsm, stream, last, exportPath);
+  const exportS = (now() - t) / 1000;
+  const exportRate = exported / exportS;
+  const size = (await stat(exportPath)).size;
+  console.log(
+    `export ndjson  ${fmt(exported)} events, ${mb(size)} to ${args['export-to'] ?? 'a temporary file'} in ` +
+      `${fmt(exportS, 1)} s = ${fmt(exportRate)} events/s (target ≥ ${fmt(EXPORT_TARGET)}: ${pass(exportRate >= EXPORT_TARGET)})`,
+  );
+  failed ||= exportRate < EXPORT_TARGET;
+
+  // 4. The rebuild, in a process of its own.
+  const child = fork(new URL('./rebuild-child.ts', import.meta.url), [], {
+    // --expose-gc: the live heap is measured after a full collection at each quarter
+    execArgv: [...process.execArgv, '--expose-gc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const result = new Promise<RebuildResult>((resolve, reject) => {
+    child.once('message', (m: RebuildResult) => resolve(m));
+    child.once('exit', (code) => reject(new Error(`the rebuild process exited with ${code}`)));
+  });
+  const start: RebuildStart = {
+    type: 'start',
+    databaseUrl: db.url,
+    natsUrl: NATS_URL,
+    stream,
+    subjectPrefix: subjects.prefix,
+    batchSize: BATCH,
+  };
+  child.send(start);
+  const { report, maxRss, rssAt, liveAt } = await result;
+  const s = report.seconds;
+  const rate = report.seq / s.total;
+  const rows = Object.fromEntries(report.rows.map((r) => [r.table, r.after]));
+  console.log(
+    `rebuild        ${fmt(report.seq)} events in ${fmt(s.total, 1)} s = ${fmt(rate)} events/s ` +
+      `(target ≥ ${fmt(REBUILD_TARGET)}: ${pass(rate >= REBUILD_TARGET)}); ` +
+      `replay ${fmt(s.replay, 1)} s (${fmt(report.seq / s.replay)} events/s), indexes ${fmt(s.indexes, 1)} s, ` +
+      `catch-up ${fmt(s.catchUp, 1)} s, switch ${fmt(s.paused, 2)} s (swap ${fmt(s.swap * 1000)} ms), drop ${fmt(s.drop, 1)} s`,
+  );
+  console.log(
+    `               ${fmt(rows.messages ?? 0)} messages, ${fmt(rows.message_edits ?? 0)} edits, ` +
+      `${fmt(rows.conversations ?? 0)} conversations, ${fmt(rows.users ?? 0)} users, ${fmt(rows.accounts ?? 0)} accounts, ` +
+      `${fmt(rows.blocked_users ?? 0)} blocked, ${fmt(rows.action_outcomes ?? 0)} action outcomes`,
+  );
+  const mbs = (xs: number[]) => xs.map((x) => fmt(x / 1024 / 1024)).join(' / ');
+  console.log(
+    `memory         rebuild process peak RSS ${mb(maxRss)}; at 25/50/75/100% of the replay RSS ${mbs(rssAt)} MB, ` +
+      `heap in use after a full GC ${mbs(liveAt)} MB (target: flat in the number of events)`,
+  );
+  console.log(
+    `ratio          rebuild / nats read = ${fmt(rate / (read / readS), 2)}, export / nats read = ${fmt(exportRate / (read / readS), 2)}`,
+  );
+  failed ||= rate < REBUILD_TARGET;
+} finally {
+  await rm(exportPath, { force: true }).catch(() => {});
+  await nats.jsm.streams.delete(stream).catch(() => {});
+  await nats.nc.close();
+  await db.drop();
+}
+process.exitCode = failed ? 1 : 0;
+
+/**
+ * Every stored event as one line: `{"seq":…,"subject":…,"stored_at":…,"event":<the stored
+ * JSON>}`, the body embedded as it is stored (parsed once to be sure it is JSON; a body that
+ * is not is written as `"raw"`, base64). A plain ordered read; the real export is `audit export`.
+ */
+async function exportNdjson(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  name: string,
+  toSeq: number,
+  path: string,
+): Promise<number> {
+  const out = createWriteStream(path);
+  const text = new TextDecoder('utf-8', { fatal: true });
+  let n = 0;
+  let buffer = '';
+  for await (const m of readRange(js, jsm, name, { fromSeq: 1, toSeq })) {
+    const head = `{"seq":${m.seq},"subject":${JSON.stringify(m.subject)},"stored_at":${Math.floor(m.info.timestampNanos / 1e6)}`;
+    let body: string | null = null;
+    try {
+      body = text.decode(m.data);
+      JSON.parse(body);
+    } catch {
+      body = null;
+    }
+    buffer +=
+      body === null
+        ? `${head},"raw":"${Buffer.from(m.data).toString('base64')}"}\n`
+        : `${head},"event":${body}}\n`;
+    n++;
+    if (buffer.length >= 1 << 20) {
+      if (!out.write(buffer)) await once(out, 'drain');
+      buffer = '';
+    }
+  }
+  out.end(buffer);
+  await once(out, 'finish');
+  return n;
+}

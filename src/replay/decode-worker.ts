@@ -1,0 +1,96 @@
+/**
+ * A thread that reads a range of the log and decodes it into batches for a replay: parsing,
+ * validation and ids happen here, beside the thread that folds and writes. Started by
+ * `decodedBatches` in `./decoded-batches.ts`.
+ *
+ * Protocol: `workerData` is a `DecodeJob`; the worker posts `DecodeOutput`s, at most `ahead`
+ * batches before the parent answers one with `{ type: 'credit' }`.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { connectNats } from '../log/connect.js';
+import { readRange } from '../log/range-reader.js';
+import { createSubjects } from '../log/subjects.js';
+import { addToBatch, type Batch, emptyBatch } from '../projections/batch.js';
+import { type ChainPoint, createChainProjection } from '../projections/chain.projection.js';
+import type { SequencedEvent } from '../projections/fold.js';
+
+export interface DecodeJob {
+  natsUrl: string;
+  stream: string;
+  subjectPrefix: string;
+  /** Read `fromSeq + 1` … `toSeq`. */
+  fromSeq: number;
+  toSeq: number;
+  /** Events in one message to the parent (the parent joins them into batches). */
+  chunkSize: number;
+  /** Chunks posted and not yet taken, at most. */
+  ahead: number;
+  /** The audit chain's head at `fromSeq`, and its checkpoint interval: the reader chains what it reads. */
+  chainHead: ChainPoint;
+  chainCheckpointEvery: number;
+}
+
+/**
+ * Events cross the thread boundary in small chunks (their objects die young here instead of
+ * waiting for a whole batch), each chunk's events as one JSON text: parsing it is cheaper than
+ * a structured clone, and gives objects that V8 folds faster (shared shapes).
+ */
+export type DecodeOutput =
+  | { type: 'batch'; batch: Omit<Batch, 'valid'>; valid: string }
+  | { type: 'end' }
+  | { type: 'error'; message: string; stack?: string };
+
+const job = workerData as DecodeJob;
+const port = parentPort!;
+let credits = job.ahead;
+let onCredit: (() => void) | null = null;
+port.on('message', (m: { type: string; n: number }) => {
+  if (m.type === 'credit') {
+    credits += m.n;
+    onCredit?.();
+  }
+});
+
+async function post(batch: Batch) {
+  while (credits === 0) {
+    await new Promise<void>((resolve) => {
+      onCredit = resolve;
+    });
+  }
+  credits--;
+  const { valid, ...rest } = batch;
+  port.postMessage({ type: 'batch', batch: rest, valid: JSON.stringify(valid) } satisfies DecodeOutput);
+}
+
+const nats = await connectNats({ url: job.natsUrl, name: 'im-hub replay reader' });
+try {
+  const subjects = createSubjects(job.subjectPrefix);
+  // search vectors are left to the parent, which computes them while it waits for Postgres
+  const ctx = { stream: job.stream, subjects, prepare: (e: SequencedEvent) => e };
+  const chain = createChainProjection(job.stream, job.chainCheckpointEvery);
+  chain.start(job.chainHead);
+  let batch = emptyBatch(job.fromSeq);
+  for await (const m of readRange(nats.js, nats.jsm, job.stream, {
+    fromSeq: job.fromSeq + 1,
+    toSeq: job.toSeq,
+  })) {
+    chain.append(m);
+    addToBatch(batch, m, ctx);
+    if (batch.count >= job.chunkSize) {
+      batch.chain = chain.take();
+      await post(batch);
+      batch = emptyBatch(batch.toSeq);
+    }
+  }
+  if (batch.count > 0) {
+    batch.chain = chain.take();
+    await post(batch);
+  }
+  port.postMessage({ type: 'end' } satisfies DecodeOutput);
+} catch (e) {
+  const err = e as Error;
+  port.postMessage({ type: 'error', message: err.message, stack: err.stack } satisfies DecodeOutput);
+} finally {
+  await nats.nc.close();
+  port.close();
+}

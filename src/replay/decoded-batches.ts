@@ -1,0 +1,128 @@
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Batch } from '../projections/batch.js';
+import type { ChainPoint } from '../projections/chain.projection.js';
+import { prepareEvent } from '../projections/read-models.projection.js';
+import type { DecodeJob, DecodeOutput } from './decode-worker.js';
+
+export interface DecodedBatchesOptions {
+  natsUrl: string;
+  stream: string;
+  subjectPrefix: string;
+  /** Read `fromSeq + 1` … `toSeq`. */
+  fromSeq: number;
+  toSeq: number;
+  /** Most events, and most body bytes, in one batch. */
+  batchSize: number;
+  maxBatchBytes: number;
+  /** The audit chain's head at `fromSeq`, and its checkpoint interval. */
+  chainHead: ChainPoint;
+  chainCheckpointEvery: number;
+}
+
+/** Events in one message from the reader thread. */
+const CHUNK = 2000;
+
+/**
+ * The batches of a range of the log, read and decoded on a thread of its own
+ * (`decode-worker.ts`) while the caller folds and writes the ones before: the two halves of a
+ * replay's CPU work run side by side. Chunks are parsed and their search vectors computed as
+ * they arrive (while the caller waits for Postgres) and joined into batches; the reader gets
+ * ahead by one batch at most, so memory stays bounded however slow the caller is.
+ */
+export async function* decodedBatches(o: DecodedBatchesOptions): AsyncGenerator<Batch> {
+  const chunksPerBatch = Math.max(1, Math.ceil(o.batchSize / CHUNK));
+  const worker = startWorker({
+    natsUrl: o.natsUrl,
+    stream: o.stream,
+    subjectPrefix: o.subjectPrefix,
+    fromSeq: o.fromSeq,
+    toSeq: o.toSeq,
+    chunkSize: CHUNK,
+    ahead: chunksPerBatch,
+    chainHead: o.chainHead,
+    chainCheckpointEvery: o.chainCheckpointEvery,
+  });
+  const ready: { batch: Batch; chunks: number }[] = [];
+  let filling: { batch: Batch; chunks: number } | null = null;
+  let wake: (() => void) | null = null;
+  let failure: Error | null = null;
+  let ended = false;
+  let exited = false;
+  const done = () => {
+    if (filling) ready.push(filling);
+    filling = null;
+  };
+  worker.on('message', (m: DecodeOutput) => {
+    if (m.type === 'batch') {
+      const valid = JSON.parse(m.valid) as Batch['valid'];
+      // here, not in the reader thread: this thread has time to spare while Postgres works
+      for (const e of valid) prepareEvent(e);
+      if (!filling) filling = { batch: { ...m.batch, valid }, chunks: 1 };
+      else {
+        const b = filling.batch;
+        for (const e of valid) b.valid.push(e);
+        for (const r of m.batch.rejected) b.rejected.push(r);
+        b.toSeq = m.batch.toSeq;
+        if (b.chain && m.batch.chain) {
+          b.chain = {
+            from: b.chain.from,
+            to: m.batch.chain.to,
+            checkpoints: [...b.chain.checkpoints, ...m.batch.chain.checkpoints],
+          };
+        }
+        b.count += m.batch.count;
+        b.bytes += m.batch.bytes;
+        filling.chunks++;
+      }
+      if (filling.batch.count >= o.batchSize || filling.batch.bytes >= o.maxBatchBytes) done();
+    } else if (m.type === 'end') {
+      done();
+      ended = true;
+    } else failure = Object.assign(new Error(`reading the log: ${m.message}`), { stack: m.stack });
+    wake?.();
+  });
+  worker.on('error', (e) => {
+    failure = e;
+    wake?.();
+  });
+  worker.on('exit', (code) => {
+    exited = true;
+    if (code !== 0) failure ??= new Error(`the log reader thread exited with code ${code}`);
+    wake?.();
+  });
+  try {
+    for (;;) {
+      const next = ready.shift();
+      if (next) {
+        worker.postMessage({ type: 'credit', n: next.chunks });
+        yield next.batch;
+        continue;
+      }
+      if (failure) throw failure;
+      if (ended) return;
+      if (exited) throw new Error('the log reader thread ended before the end of the range');
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      wake = null;
+    }
+  } finally {
+    await worker.terminate();
+  }
+}
+
+/**
+ * The worker runs the compiled `decode-worker.js` beside this file; from the TypeScript
+ * sources (tests, `tsx`) it registers tsx's loader in the thread first, since a thread does not
+ * inherit the loader hooks of the process.
+ */
+function startWorker(job: DecodeJob): Worker {
+  const self = fileURLToPath(import.meta.url);
+  const ts = self.endsWith('.ts');
+  const entry = new URL(`./decode-worker.${ts ? 'ts' : 'js'}`, import.meta.url);
+  if (!ts) return new Worker(entry, { workerData: job });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); })`;
+  return new Worker(boot, { eval: true, workerData: job });
+}

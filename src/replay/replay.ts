@@ -1,0 +1,104 @@
+import type { Sql } from '../db/client.js';
+import type { Subjects } from '../log/subjects.js';
+import { createBatchApplier, readCheckpoint } from '../projections/batch.js';
+import {
+  createReadModelsProjection,
+  type ReadModelsProjection,
+} from '../projections/read-models.projection.js';
+import { decodedBatches } from './decoded-batches.js';
+
+export interface ReplayDeps {
+  /** A pool whose `search_path` is the schema to fill (see `createDb`'s `searchPath`). */
+  sql: Sql;
+  /** The log is read on a thread of its own, with a connection of its own. */
+  natsUrl: string;
+  stream: string;
+  subjects: Subjects;
+}
+
+export interface ReplayOptions {
+  /** The checkpoint row of this replay, in the schema's own `projector_checkpoints`. */
+  checkpoint: string;
+  /** Replay up to and including this sequence, exactly. */
+  toSeq: number;
+  /** Most events in one transaction. */
+  batchSize?: number;
+  /** Most body bytes in one transaction. */
+  maxBatchBytes?: number;
+  /** The projection to apply (one made for a bulk load, say); the live projector's by default. */
+  readModels?: ReadModelsProjection;
+  /** The audit chain's checkpoint interval (`AUDIT_CHECKPOINT_EVERY`). */
+  chainCheckpointEvery?: number;
+  /** Called after each commit with the sequence reached. */
+  onProgress?: (seq: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface ReplayResult {
+  /** The checkpoint it started from and the one it reached (= `toSeq`). */
+  fromSeq: number;
+  toSeq: number;
+  /** Events applied and events rejected as malformed. */
+  applied: number;
+  rejected: number;
+}
+
+/**
+ * Applies the log, from the schema's checkpoint up to exactly `toSeq`, to the tables the pool
+ * resolves to, with the live projector's batch code: so the rows are the ones the live
+ * projector would write. Not a projector: no lock, no standby, no notifications; it ends at
+ * `toSeq`. Another thread reads and decodes the next batches (`decodedBatches`) while this one
+ * folds and writes.
+ */
+export async function replayInto(deps: ReplayDeps, o: ReplayOptions): Promise<ReplayResult> {
+  const { sql, stream, subjects } = deps;
+  const readModels = o.readModels ?? createReadModelsProjection();
+  const applier = createBatchApplier({
+    stream,
+    subjects,
+    readModels,
+    checkpoint: o.checkpoint,
+    notify: false,
+    chainCheckpointEvery: o.chainCheckpointEvery,
+  });
+  const fromSeq = await readCheckpoint(sql, o.checkpoint);
+  const result: ReplayResult = { fromSeq, toSeq: fromSeq, applied: 0, rejected: 0 };
+  if (o.toSeq <= fromSeq) return result;
+  // the chain's head moves with the checkpoint in every commit, so in a replay they are equal
+  const chainHead = await applier.loadChain(sql);
+  if (chainHead.seq !== fromSeq) {
+    throw new Error(
+      `the audit chain of this schema is at ${chainHead.seq}, its read models at ${fromSeq}: replay into a fresh schema`,
+    );
+  }
+
+  const batches = decodedBatches({
+    natsUrl: deps.natsUrl,
+    stream,
+    subjectPrefix: subjects.prefix,
+    fromSeq,
+    toSeq: o.toSeq,
+    batchSize: o.batchSize ?? 25_000,
+    maxBatchBytes: o.maxBatchBytes ?? 32 * 1024 * 1024,
+    chainHead,
+    chainCheckpointEvery: o.chainCheckpointEvery ?? 1000,
+  });
+  let reached = fromSeq;
+  for await (const batch of batches) {
+    if (o.signal?.aborted) break;
+    batch.fromSeq = reached;
+    const remember = await applier.commit(sql, batch);
+    remember();
+    reached = batch.toSeq;
+    result.toSeq = reached;
+    result.applied += batch.valid.length;
+    result.rejected += batch.rejected.length;
+    o.onProgress?.(reached);
+  }
+  if (o.signal?.aborted) throw new Error(`replay interrupted at ${result.toSeq} of ${o.toSeq}`);
+  await sql.begin((tx) => readModels.flush(tx)); // rows a bulk projection still holds in memory
+  if (result.toSeq !== o.toSeq) {
+    throw new Error(`replay ended at ${result.toSeq}, not at ${o.toSeq}: the stream ended early`);
+  }
+  return result;
+}
