@@ -28,6 +28,8 @@ export interface RebuildDeps {
   subjects: Subjects;
   /** The live projector's checkpoint name (`read-models:<stream>`). */
   projector: string;
+  /** The audit chain's checkpoint interval (`AUDIT_CHECKPOINT_EVERY`), as the live projector keeps it. */
+  chainCheckpointEvery?: number;
   progress?: ReplayProgress;
 }
 
@@ -114,7 +116,13 @@ export async function rebuildReadModels(deps: RebuildDeps, o: RebuildOptions = {
       searchPath: schema.name,
       applicationName: 'im-hub rebuild',
     });
-    const replayDeps = { sql: scratch.sql, natsUrl: deps.natsUrl, stream, subjects };
+    const replayDeps = {
+      sql: scratch.sql,
+      natsUrl: deps.natsUrl,
+      stream,
+      subjects,
+      chainCheckpointEvery: deps.chainCheckpointEvery,
+    };
 
     // 1. The bulk of the log.
     let t = now();

@@ -14,6 +14,8 @@ export interface ReplayDeps {
   natsUrl: string;
   stream: string;
   subjects: Subjects;
+  /** The audit chain's checkpoint interval (`AUDIT_CHECKPOINT_EVERY`); 1000 by default. */
+  chainCheckpointEvery?: number;
 }
 
 export interface ReplayOptions {
@@ -27,8 +29,6 @@ export interface ReplayOptions {
   maxBatchBytes?: number;
   /** The projection to apply (one made for a bulk load, say); the live projector's by default. */
   readModels?: ReadModelsProjection;
-  /** The audit chain's checkpoint interval (`AUDIT_CHECKPOINT_EVERY`). */
-  chainCheckpointEvery?: number;
   /** Called after each commit with the sequence reached. */
   onProgress?: (seq: number) => void;
   signal?: AbortSignal;
@@ -59,7 +59,7 @@ export async function replayInto(deps: ReplayDeps, o: ReplayOptions): Promise<Re
     readModels,
     checkpoint: o.checkpoint,
     notify: false,
-    chainCheckpointEvery: o.chainCheckpointEvery,
+    chainCheckpointEvery: deps.chainCheckpointEvery,
   });
   const fromSeq = await readCheckpoint(sql, o.checkpoint);
   const result: ReplayResult = { fromSeq, toSeq: fromSeq, applied: 0, rejected: 0 };
@@ -81,7 +81,7 @@ export async function replayInto(deps: ReplayDeps, o: ReplayOptions): Promise<Re
     batchSize: o.batchSize ?? 25_000,
     maxBatchBytes: o.maxBatchBytes ?? 32 * 1024 * 1024,
     chainHead,
-    chainCheckpointEvery: o.chainCheckpointEvery ?? 1000,
+    chainCheckpointEvery: deps.chainCheckpointEvery ?? 1000,
   });
   let reached = fromSeq;
   for await (const batch of batches) {

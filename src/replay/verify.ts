@@ -22,6 +22,8 @@ export interface VerifyDeps {
   subjects: Subjects;
   /** The live projector's checkpoint name. */
   projector: string;
+  /** The audit chain's checkpoint interval (`AUDIT_CHECKPOINT_EVERY`), as the live projector keeps it. */
+  chainCheckpointEvery?: number;
   progress?: ReplayProgress;
 }
 
@@ -95,7 +97,13 @@ export async function verifyReadModels(deps: VerifyDeps, o: VerifyOptions = {}):
       let t = now();
       progress?.phase('replay', seq);
       await replayInto(
-        { sql: pool.sql, natsUrl: deps.natsUrl, stream, subjects },
+        {
+          sql: pool.sql,
+          natsUrl: deps.natsUrl,
+          stream,
+          subjects,
+          chainCheckpointEvery: deps.chainCheckpointEvery,
+        },
         {
           checkpoint: projector,
           toSeq: seq,

@@ -53,6 +53,7 @@ async function openReplay() {
       stream: cfg.STREAM_NAME,
       subjects: nats.subjects,
       projector: `read-models:${cfg.STREAM_NAME}`,
+      chainCheckpointEvery: cfg.AUDIT_CHECKPOINT_EVERY,
       progress: createProgress(process.stderr),
     },
     async close() {
