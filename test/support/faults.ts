@@ -86,7 +86,6 @@ export function steadyWorker(publisher: Publisher, label: string) {
   const events = [...simulateEvents({ seed: 5, events: EVENTS, accounts: 3, runId: `faults-${label}` })];
   let acked = 0;
   let errors = 0;
-  let lastError = '';
   const done = (async () => {
     const start = Date.now();
     for (let i = 0; i < events.length; i++) {
@@ -95,9 +94,8 @@ export function steadyWorker(publisher: Publisher, label: string) {
           await publisher.publish(events[i]!);
           acked++;
           break;
-        } catch (e) {
+        } catch {
           errors++;
-          lastError = (e as Error).message;
           await sleep(200);
         }
       }
@@ -110,7 +108,6 @@ export function steadyWorker(publisher: Publisher, label: string) {
     done,
     acked: () => acked,
     errors: () => errors,
-    lastError: () => lastError,
     reached: (n: number) => eventually(async () => (acked >= n ? true : undefined), `${n} events published`),
   };
 }
