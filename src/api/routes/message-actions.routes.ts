@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Actions } from '../../commands/actions.js';
 import type { Drizzle } from '../../db/client.js';
+import { Text } from '../../events/index.js';
 import { getMessage, getMessageForAction, getRecall } from '../../queries/messages.queries.js';
 import type { ApiApp } from '../env.js';
 import { conflict, notFound } from '../errors.js';
@@ -28,7 +29,7 @@ const editRoute = createRoute({
     headers: ActorHeader,
     body: {
       required: true,
-      content: { 'application/json': { schema: z.object({ content: z.string().min(1).max(65_536) }) } },
+      content: { 'application/json': { schema: z.object({ content: Text(65_536).min(1) }) } },
     },
   },
   responses: {
