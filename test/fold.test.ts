@@ -321,10 +321,7 @@ describe('fold', () => {
   });
 
   it('lists the accounts a user sent messages to in the order of their first message, counted once each', () => {
-    const other = (pmid: string): HubEvent => ({
-      ...captured(pmid),
-      account_id: 'dy_0',
-    });
+    const other = (pmid: string): HubEvent => ({ ...captured(pmid), account_id: 'dy_0' }) as HubEvent;
     const s = run([captured('1'), other('1'), captured('2'), captured('1'), other('2')]);
     expect(s.users.get('u1')).toMatchObject({ accounts: [ACC, 'dy_0'], messageCount: 4 });
   });

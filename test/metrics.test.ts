@@ -231,8 +231,16 @@ describe('an unhandled error', () => {
       readiness: async () => {
         throw new Error('not under test');
       },
+      // the key is checked before the route reads the database: an admin key, without one
+      keys: {
+        authenticate: async () => ({ keyId: '0'.repeat(16), name: 'admin', role: 'admin', accounts: null }),
+        evict() {},
+        close: async () => {},
+      },
     });
-    const res = await app.request('/api/v1/accounts', { headers: { 'x-request-id': 'boom-1' } });
+    const res = await app.request('/api/v1/accounts', {
+      headers: { 'x-request-id': 'boom-1', authorization: 'Bearer any' },
+    });
     expect(res.status).toBe(500);
     expect(res.headers.get('x-request-id')).toBe('boom-1');
     expect(await res.json()).toEqual({

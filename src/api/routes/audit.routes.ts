@@ -4,6 +4,8 @@ import { stream } from 'hono/streaming';
 import type { AuditLog, HistoryQuery } from '../../audit/audit-log.js';
 import { errorLine } from '../../audit/format.js';
 import { EVENT_TYPES, type EventType } from '../../events/index.js';
+import { formatScope } from '../../auth/api-keys.js';
+import { forbidden, requireAccount, scopeOf } from '../auth.js';
 import type { ApiApp } from '../env.js';
 import { ApiError, notFound } from '../errors.js';
 import {
@@ -175,6 +177,11 @@ const jsonText = (c: Context, text: string) =>
 export function registerAuditRoutes(app: ApiApp, audit: AuditLog) {
   app.openapi(historyRoute, async (c) => {
     const q = c.req.valid('query');
+    if (q.account_id === undefined && q.conversation_id === undefined && scopeOf(c) !== null) {
+      throw forbidden(
+        `the key is limited to the accounts ${formatScope(scopeOf(c))}: give account_id (or conversation_id) to read their history`,
+      );
+    }
     const query: HistoryQuery = {
       fromSeq: q.from_seq ?? 1,
       toSeq: q.to_seq,
@@ -184,6 +191,7 @@ export function registerAuditRoutes(app: ApiApp, audit: AuditLog) {
     if (q.conversation_id !== undefined) {
       const conversation = await audit.findConversation(q.conversation_id);
       if (!conversation) throw notFound('conversation', q.conversation_id);
+      requireAccount(c, conversation.accountId);
       query.conversation = conversation;
     }
     if (!(c.req.header('accept') ?? '').includes(NDJSON))
@@ -218,6 +226,7 @@ export function registerAuditRoutes(app: ApiApp, audit: AuditLog) {
     const { id } = c.req.valid('param');
     const timeline = await audit.timeline(id);
     if (timeline === null) throw notFound('message', id);
+    if (scopeOf(c) !== null) requireAccount(c, (JSON.parse(timeline) as { message: { account_id: string } }).message.account_id);
     return jsonText(c, timeline) as never;
   });
 
