@@ -19,6 +19,7 @@ const TAGS = [
   { name: 'sync', description: 'Incremental sync by stream sequence, device cursors, the live stream (SSE)' },
   { name: 'users', description: 'Platform users as the workers saw them; blocking' },
   { name: 'replies', description: 'Replies operators ask for, executed by the workers through the log' },
+  { name: 'audit', description: 'The raw history of the log as stored, message timelines and the hash chain' },
   { name: 'admin', description: 'Rejected events and live-stream counters' },
   { name: 'operations', description: 'Health, readiness, metrics and this documentation' },
 ];
