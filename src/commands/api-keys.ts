@@ -1,5 +1,6 @@
 import { asc, eq } from 'drizzle-orm';
 import { generateApiKey } from '../auth/api-keys.js';
+import type { KeyStore } from '../auth/key-store.js';
 import type { Drizzle } from '../db/client.js';
 import { apiKeys } from '../db/schema.js';
 import { HUB_ACCOUNT, type KeyScope, type Role } from '../events/index.js';
@@ -12,6 +13,11 @@ export interface KeyCommandsDeps {
   waitFor: WaitForSeq;
   /** The `api_keys` read model, to find a key to revoke. */
   db: Drizzle;
+  /**
+   * A key store of this process, told at once when a revocation is projected; stores of other
+   * processes learn it from the projector's NOTIFY.
+   */
+  keys?: Pick<KeyStore, 'evict'>;
   clock?: () => number;
 }
 
@@ -78,7 +84,9 @@ export function createKeyCommands(deps: KeyCommandsDeps) {
         type: 'ApiKeyRevoked',
         payload: { key_id: keyId, revoked_at: base.occurred_at },
       });
-      return { seq, projected: await deps.waitFor(seq, timeoutMs), already: false };
+      const projected = await deps.waitFor(seq, timeoutMs);
+      if (projected) deps.keys?.evict([keyId]);
+      return { seq, projected, already: false };
     },
   };
 }
