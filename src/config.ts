@@ -45,7 +45,12 @@ export const EnvSchema = z.object({
   /** Requests an API key may make at once before the average applies. */
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(200),
   /** Largest request body accepted, in bytes (413 beyond). */
-  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(1024 * 1024),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024)
+    .default(1024 * 1024),
   /** How long a process trusts an API key it read without reading it again (revocations arrive sooner by NOTIFY). */
   API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
 });

@@ -9,12 +9,12 @@ import { simulateEvents } from '../src/worker/simulate.js';
 import {
   bearer,
   createTestDatabase,
-  insertTestKey,
-  type TestKey,
   createTestLog,
   eventually,
+  insertTestKey,
   natsUrl,
   projectedTo,
+  type TestKey,
   type TestLog,
 } from './support/env.js';
 import { parseMetrics, type Sample, samples, sum, value } from './support/prometheus.js';

@@ -90,4 +90,5 @@ export const routeKey = (method: string, honoPath: string) =>
   `${method.toUpperCase()} ${honoPath.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, '{$1}')}`;
 
 /** Unlisted routes need everything: fail closed. */
-export const accessOf = (key: string): RouteAccess => ROUTE_ACCESS[key] ?? { permission: 'admin', allAccounts: true };
+export const accessOf = (key: string): RouteAccess =>
+  ROUTE_ACCESS[key] ?? { permission: 'admin', allAccounts: true };

@@ -31,7 +31,10 @@ function answeringRoute(c: Context): string | null {
 }
 
 const unauthorized = (c: Context, message: string, invalid: boolean) => {
-  c.header('WWW-Authenticate', invalid ? 'Bearer realm="im-hub", error="invalid_token"' : 'Bearer realm="im-hub"');
+  c.header(
+    'WWW-Authenticate',
+    invalid ? 'Bearer realm="im-hub", error="invalid_token"' : 'Bearer realm="im-hub"',
+  );
   return new ApiError(401, 'unauthorized', message);
 };
 
@@ -72,7 +75,11 @@ export function requireApiKey(deps: AuthDeps): MiddlewareHandler<AppEnv>[] {
       throw unauthorized(c, 'this route needs an API key: send "Authorization: Bearer <API key>"', false);
     const principal = await deps.keys.authenticate(token);
     if (!principal)
-      throw unauthorized(c, 'the API key is unknown or revoked; ask an admin for a key (im-hub keys create)', true);
+      throw unauthorized(
+        c,
+        'the API key is unknown or revoked; ask an admin for a key (im-hub keys create)',
+        true,
+      );
     c.set('principal', principal);
     const wait = deps.rateLimiter?.take(principal.keyId) ?? 0;
     if (wait > 0) {
@@ -87,10 +94,14 @@ export function requireApiKey(deps: AuthDeps): MiddlewareHandler<AppEnv>[] {
       );
     }
     if (access.allAccounts && principal.accounts !== null) {
-      throw forbidden(`${route} shows every account: a key limited to ${formatScope(principal.accounts)} may not call it`);
+      throw forbidden(
+        `${route} shows every account: a key limited to ${formatScope(principal.accounts)} may not call it`,
+      );
     }
     if (c.req.query('include_recalled') === 'true' && !may(principal, 'audit')) {
-      throw forbidden(`recalled content is for the roles ${rolesWith('audit').join(' and ')}; leave out include_recalled`);
+      throw forbidden(
+        `recalled content is for the roles ${rolesWith('audit').join(' and ')}; leave out include_recalled`,
+      );
     }
     const accountId = c.req.query('account_id');
     if (accountId !== undefined) requireAccount(c, accountId);

@@ -19,7 +19,10 @@ const TAGS = [
   { name: 'sync', description: 'Incremental sync by stream sequence, device cursors, the live stream (SSE)' },
   { name: 'users', description: 'Platform users as the workers saw them; blocking' },
   { name: 'replies', description: 'Replies operators ask for, executed by the workers through the log' },
-  { name: 'audit', description: 'The raw history of the log as stored, message timelines and the hash chain' },
+  {
+    name: 'audit',
+    description: 'The raw history of the log as stored, message timelines and the hash chain',
+  },
   { name: 'admin', description: 'Rejected events and live-stream counters' },
   { name: 'operations', description: 'Health, readiness, metrics and this documentation' },
 ];
@@ -120,12 +123,14 @@ function addCommonContract(doc: OpenApiDocument): void {
         'WWW-Authenticate': { description: 'Bearer', schema: { type: 'string' } },
       },
     },
-    Forbidden: error("forbidden: the key's role may not call this route, or the account is outside its scope"),
+    Forbidden: error(
+      "forbidden: the key's role may not call this route, or the account is outside its scope",
+    ),
     RateLimited: {
       ...error('rate_limited: too many requests with this key; retry after Retry-After seconds'),
       headers: { 'X-Request-Id': ref('headers', 'RequestId'), 'Retry-After': ref('headers', 'RetryAfter') },
     },
-    PayloadTooLarge: error('payload_too_large: the body is over the service\'s MAX_BODY_BYTES'),
+    PayloadTooLarge: error("payload_too_large: the body is over the service's MAX_BODY_BYTES"),
   };
 
   for (const [path, item] of Object.entries(doc.paths ?? {})) {

@@ -47,7 +47,10 @@ export function createKeyStore(
       for (const id of payload.split(',')) cache.delete(id);
     })
     .catch((err: unknown) => {
-      deps.log.warn({ err: (err as Error).message }, `cannot LISTEN for key changes; keys are re-read every ${ttl} ms`);
+      deps.log.warn(
+        { err: (err as Error).message },
+        `cannot LISTEN for key changes; keys are re-read every ${ttl} ms`,
+      );
       return null;
     });
 

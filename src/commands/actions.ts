@@ -31,7 +31,12 @@ export interface AppendResult extends ActionResult {
  */
 type ActionType = Exclude<
   EventType,
-  'MessageCaptured' | 'UserProfileObserved' | 'ReplySucceeded' | 'ReplyFailed' | 'ApiKeyCreated' | 'ApiKeyRevoked'
+  | 'MessageCaptured'
+  | 'UserProfileObserved'
+  | 'ReplySucceeded'
+  | 'ReplyFailed'
+  | 'ApiKeyCreated'
+  | 'ApiKeyRevoked'
 >;
 
 /** An action on an account outside the acting key's scope; the API answers 403. */

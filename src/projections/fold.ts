@@ -1,4 +1,12 @@
-import type { accounts, apiKeys, blockedUsers, conversations, messages, replies, users } from '../db/schema.js';
+import type {
+  accounts,
+  apiKeys,
+  blockedUsers,
+  conversations,
+  messages,
+  replies,
+  users,
+} from '../db/schema.js';
 import {
   conversationId,
   type EventOf,
@@ -767,7 +775,11 @@ function onAccountEvent(
  * API keys. The first creation of a key id stands (a repeat past JetStream's window changes
  * nothing); a revocation is final, and one of an unknown key changes nothing.
  */
-function onApiKeyEvent(state: FoldState, seq: number, event: EventOf<'ApiKeyCreated' | 'ApiKeyRevoked'>): void {
+function onApiKeyEvent(
+  state: FoldState,
+  seq: number,
+  event: EventOf<'ApiKeyCreated' | 'ApiKeyRevoked'>,
+): void {
   const k = state.apiKeys.get(event.payload.key_id);
   switch (event.type) {
     case 'ApiKeyCreated': {

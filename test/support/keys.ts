@@ -70,6 +70,7 @@ export async function createLoggedKey(
   const role = o.role ?? 'admin';
   const accounts = o.accounts ?? 'all';
   const r = await commands.create({ name, role, accounts, actor: 'test' }, 60_000);
-  if (!r.projected) throw new Error(`key ${r.keyId} was not projected within 60 s: is the test's projector running?`);
+  if (!r.projected)
+    throw new Error(`key ${r.keyId} was not projected within 60 s: is the test's projector running?`);
   return { key: r.key, keyId: r.keyId, name, role, accounts };
 }

@@ -4,9 +4,9 @@ import type { Drizzle } from '../../db/client.js';
 import { AccountNotes, AccountStatus, DisplayName, Platform } from '../../events/index.js';
 import { accountJson, accountsStatus, getAccountRow, listAccounts } from '../../queries/accounts.queries.js';
 import { isTimeZone, startOfDay } from '../../queries/day.js';
+import { principalOf, requireAccount, scopeOf } from '../auth.js';
 import type { ApiApp } from '../env.js';
 import { badRequest, conflict, notFound } from '../errors.js';
-import { principalOf, requireAccount, scopeOf } from '../auth.js';
 import { AccountIdParam, ErrorSchema, errorResponses, jsonContent } from '../schemas.js';
 
 /** Where the projector is: its checkpoint and the stream's last sequence (null when NATS does not answer). */

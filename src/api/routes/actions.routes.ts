@@ -233,7 +233,10 @@ export function registerActionRoutes(app: ApiApp, db: Drizzle, actions: Actions)
     return answer(
       c,
       id,
-      await actions.append(principalOf(c), conv.account_id, 'ConversationUntagged', { conversation_id: id, tag }),
+      await actions.append(principalOf(c), conv.account_id, 'ConversationUntagged', {
+        conversation_id: id,
+        tag,
+      }),
     ) as never;
   });
 

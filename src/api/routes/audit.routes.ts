@@ -3,8 +3,8 @@ import type { Context } from 'hono';
 import { stream } from 'hono/streaming';
 import type { AuditLog, HistoryQuery } from '../../audit/audit-log.js';
 import { errorLine } from '../../audit/format.js';
-import { EVENT_TYPES, type EventType } from '../../events/index.js';
 import { formatScope } from '../../auth/api-keys.js';
+import { EVENT_TYPES, type EventType } from '../../events/index.js';
 import { forbidden, requireAccount, scopeOf } from '../auth.js';
 import type { ApiApp } from '../env.js';
 import { ApiError, notFound } from '../errors.js';
@@ -226,7 +226,8 @@ export function registerAuditRoutes(app: ApiApp, audit: AuditLog) {
     const { id } = c.req.valid('param');
     const timeline = await audit.timeline(id);
     if (timeline === null) throw notFound('message', id);
-    if (scopeOf(c) !== null) requireAccount(c, (JSON.parse(timeline) as { message: { account_id: string } }).message.account_id);
+    if (scopeOf(c) !== null)
+      requireAccount(c, (JSON.parse(timeline) as { message: { account_id: string } }).message.account_id);
     return jsonText(c, timeline) as never;
   });
 

@@ -86,18 +86,13 @@ export function registerMessageActionRoutes(app: ApiApp, db: Drizzle, actions: A
         `message ${id} is inbound: only the account's own messages can be edited`,
       );
     }
-    const r = await actions.append(
-      by,
-      m.accountId,
-      'MessageEdited',
-      (now) => ({
-        platform_message_id: m.platformMessageId,
-        conversation_id: m.platformConversationId,
-        new_content: content,
-        edited_at: now,
-        edited_by: by.name,
-      }),
-    );
+    const r = await actions.append(by, m.accountId, 'MessageEdited', (now) => ({
+      platform_message_id: m.platformMessageId,
+      conversation_id: m.platformConversationId,
+      new_content: content,
+      edited_at: now,
+      edited_by: by.name,
+    }));
     if (!r.projected) return c.json({ seq: r.seq, projected: false as const }, 202);
     return c.json({ seq: r.seq, projected: true as const, message: (await getMessage(db, id, true))! }, 200);
   });
@@ -107,17 +102,12 @@ export function registerMessageActionRoutes(app: ApiApp, db: Drizzle, actions: A
     const by = principalOf(c);
     const m = await messageOr404(c, id);
     if (!m.recalled) {
-      const r = await actions.append(
-        by,
-        m.accountId,
-        'MessageRecalled',
-        (now) => ({
-          platform_message_id: m.platformMessageId,
-          conversation_id: m.platformConversationId,
-          recalled_at: now,
-          recalled_by: by.name,
-        }),
-      );
+      const r = await actions.append(by, m.accountId, 'MessageRecalled', (now) => ({
+        platform_message_id: m.platformMessageId,
+        conversation_id: m.platformConversationId,
+        recalled_at: now,
+        recalled_by: by.name,
+      }));
       if (!r.projected) return c.json({ seq: r.seq, projected: false as const }, 202);
     }
     // the recall that stands: this one, or the first when the message was recalled already

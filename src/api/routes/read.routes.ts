@@ -1,10 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq, inArray } from 'drizzle-orm';
+import type { Principal } from '../../auth/api-keys.js';
 import type { Actions } from '../../commands/actions.js';
 import type { Drizzle } from '../../db/client.js';
 import { actionOutcomes, messages } from '../../db/schema.js';
 import { getConversation, unreadSummary } from '../../queries/conversations.queries.js';
-import type { Principal } from '../../auth/api-keys.js';
 import { principalOf, requireAccount } from '../auth.js';
 import type { ApiApp } from '../env.js';
 import { badRequest, notFound } from '../errors.js';

@@ -32,7 +32,7 @@ const UserSchema = z
     accounts: z.array(z.string()).describe('monitored accounts they sent messages to, first contact first'),
   })
   .describe(
-    "The newest profile seen of a platform user; a field no worker has seen yet is null. A key limited to some accounts sees only users who sent messages to one of them, with message_count and accounts counted within them",
+    'The newest profile seen of a platform user; a field no worker has seen yet is null. A key limited to some accounts sees only users who sent messages to one of them, with message_count and accounts counted within them',
   )
   .openapi('User');
 

@@ -26,7 +26,9 @@ const keyName = (v: string) => {
 const keyIdArg = (v: string) => {
   const id = parseApiKey(v)?.keyId ?? v;
   if (!ApiKeyId.safeParse(id).success)
-    throw new InvalidArgumentError('give the key id (16 hex digits, as keys list shows it) or the key itself');
+    throw new InvalidArgumentError(
+      'give the key id (16 hex digits, as keys list shows it) or the key itself',
+    );
   return id;
 };
 
@@ -76,11 +78,15 @@ export function registerKeysCommands(program: Command): void {
 
   keys
     .command('create')
-    .description('create an API key; prints the key once, on standard output: store it now, only its hash is kept')
-    .addOption(
-      new Option('--role <role>', 'what the key may do').choices(Role.options).makeOptionMandatory(),
+    .description(
+      'create an API key; prints the key once, on standard output: store it now, only its hash is kept',
     )
-    .requiredOption('--accounts <a,b|all>', 'the monitored accounts it may see: all, or ids separated by commas', scope)
+    .addOption(new Option('--role <role>', 'what the key may do').choices(Role.options).makeOptionMandatory())
+    .requiredOption(
+      '--accounts <a,b|all>',
+      'the monitored accounts it may see: all, or ids separated by commas',
+      scope,
+    )
     .requiredOption('--name <name>', 'who holds it (recorded as the actor of what it does)', keyName)
     .option('--wait <ms>', WAIT_HELP, wholeNumber('--wait'), 10_000)
     .addHelpText(
@@ -111,6 +117,7 @@ ${exitCodesHelp({
           `created key ${r.keyId} "${o.name}" (${o.role}, accounts ${formatScope(o.accounts)}): it is shown this once, store it now\n`,
         );
         if (!r.projected && o.wait > 0) throw new Error(NOT_PROJECTED(`key ${r.keyId}`, r.seq, o.wait));
+        if (!r.projected) process.stderr.write(`it works once the service has projected sequence ${r.seq}\n`);
       } finally {
         await k.close();
       }
@@ -132,10 +139,23 @@ ${exitCodesHelp({
         }
         const table = [
           ['KEY ID', 'NAME', 'ROLE', 'ACCOUNTS', 'CREATED', 'REVOKED'],
-          ...rows.map((r) => [r.key_id, r.name, r.role, formatScope(r.accounts), iso(r.created_at), iso(r.revoked_at)]),
+          ...rows.map((r) => [
+            r.key_id,
+            r.name,
+            r.role,
+            formatScope(r.accounts),
+            iso(r.created_at),
+            iso(r.revoked_at),
+          ]),
         ];
         const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-        for (const row of table) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+        for (const row of table)
+          process.stdout.write(
+            `${row
+              .map((c, i) => c.padEnd(widths[i]!))
+              .join('  ')
+              .trimEnd()}\n`,
+          );
         if (rows.length === 0) process.stderr.write('no keys yet: create one with im-hub keys create\n');
       } finally {
         await db.close();
@@ -162,8 +182,17 @@ ${exitCodesHelp({
       try {
         const r = await k.commands.revoke(keyId, cliActor(), o.wait);
         if (r === null)
-          throw new UsageError(`no key ${keyId}: see im-hub keys list (a key created a moment ago may not be projected yet)`);
-        if (!r.projected && o.wait > 0) throw new Error(NOT_PROJECTED(`the revocation of key ${keyId}`, r.seq, o.wait));
+          throw new UsageError(
+            `no key ${keyId}: see im-hub keys list (a key created a moment ago may not be projected yet)`,
+          );
+        if (!r.projected && o.wait > 0)
+          throw new Error(NOT_PROJECTED(`the revocation of key ${keyId}`, r.seq, o.wait));
+        if (!r.projected) {
+          process.stdout.write(
+            `revocation of key ${keyId} appended (sequence ${r.seq}); it takes effect once the service has projected it\n`,
+          );
+          return;
+        }
         process.stdout.write(r.already ? `key ${keyId} was revoked already\n` : `revoked key ${keyId}\n`);
       } finally {
         await k.close();
