@@ -216,6 +216,11 @@ describe('roles', () => {
       expect([key!.role, r.status]).toEqual([key!.role, status]);
     }
     expect((await call('GET', `/api/v1/messages/${recalled}`, k.auditor!)).status).toBe(404);
+    // however it is spelled
+    for (const query of ['include_recalled=1', 'include_recalled=false&include_recalled=true']) {
+      const r = await call('GET', `/api/v1/messages/${recalled}/history?${query}`, k.reader!);
+      expect([query, r.status]).toEqual([query, 403]);
+    }
   });
 
   it('the hash chain, rejected events and live-stream counters need a key for all accounts', async () => {
@@ -261,6 +266,8 @@ describe('a key limited to some accounts', () => {
     }
     const stream = await call('GET', `/api/v1/stream?account_id=${q(B)}&access_token=${reader.key}`, null);
     expect(stream.status).toBe(403);
+    const twice = await call('GET', `/api/v1/conversations?account_id=${q(A)}&account_id=${q(B)}`, reader);
+    expect(twice.status).toBe(403);
     // the same in its own account answers
     for (const path of [`/api/v1/conversations/${convA}`, `/api/v1/accounts/${q(A)}`])
       expect((await call('GET', path, reader)).status).toBe(200);

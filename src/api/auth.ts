@@ -98,13 +98,14 @@ export function requireApiKey(deps: AuthDeps): MiddlewareHandler<AppEnv>[] {
         `${route} shows every account: a key limited to ${formatScope(principal.accounts)} may not call it`,
       );
     }
-    if (c.req.query('include_recalled') === 'true' && !may(principal, 'audit')) {
+    // every value a parameter is given, not only the first: no second value can slip by
+    const values = (name: string) => c.req.queries(name) ?? [];
+    if (values('include_recalled').some((v) => v === 'true' || v === '1') && !may(principal, 'audit')) {
       throw forbidden(
         `recalled content is for the roles ${rolesWith('audit').join(' and ')}; leave out include_recalled`,
       );
     }
-    const accountId = c.req.query('account_id');
-    if (accountId !== undefined) requireAccount(c, accountId);
+    for (const accountId of values('account_id')) requireAccount(c, accountId);
     return next();
   };
   return [check, limit];
