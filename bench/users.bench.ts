@@ -5,7 +5,7 @@
  * rows a statement) into a fresh database; 100,000 DM conversations give `is_friend` something
  * to find.
  *
- *   npm run bench:users -- --users 1000000 --samples 200
+ *   npm run bench:users -- --users 1000000 --samples 1000
  */
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -23,7 +23,7 @@ const { values: args } = parseArgs({
   options: {
     users: { type: 'string', default: '1000000' },
     batch: { type: 'string', default: '500' },
-    samples: { type: 'string', default: '200' },
+    samples: { type: 'string', default: '1000' },
     keep: { type: 'boolean', default: false },
   },
 });

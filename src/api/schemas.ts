@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { Channel, Direction, MessageType, PlatformId } from '../events/index.js';
 
 /** A monitored account id in a query or body. */
@@ -104,6 +105,14 @@ export const ConversationSchema = z
   })
   .openapi('Conversation');
 export type ConversationJson = z.infer<typeof ConversationSchema>;
+
+/**
+ * A 200 whose JSON body is already text (built by Postgres, or read from the log), sent as it
+ * is. The route's declared schema still documents it; the cast is because the typed handler
+ * expects `c.json`.
+ */
+export const jsonText = (c: Context, text: string) =>
+  c.body(text, 200, { 'content-type': 'application/json; charset=utf-8' }) as never;
 
 export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { 'application/json': { schema } },

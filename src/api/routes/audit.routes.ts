@@ -1,5 +1,4 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import { stream } from 'hono/streaming';
 import type { AuditLog, HistoryQuery } from '../../audit/audit-log.js';
 import { errorLine } from '../../audit/format.js';
@@ -14,6 +13,7 @@ import {
   ErrorSchema,
   errorResponses,
   jsonContent,
+  jsonText,
   Limit,
   MessageIdParam,
 } from '../schemas.js';
@@ -170,9 +170,6 @@ const chainRoute = createRoute({
 const NDJSON = 'application/x-ndjson';
 const CHUNK_BYTES = 64 * 1024;
 
-const jsonText = (c: Context, text: string) =>
-  c.body(text, 200, { 'content-type': 'application/json; charset=utf-8' });
-
 /** The raw history, message timelines and the hash chain, for auditors. */
 export function registerAuditRoutes(app: ApiApp, audit: AuditLog) {
   app.openapi(historyRoute, async (c) => {
@@ -195,7 +192,7 @@ export function registerAuditRoutes(app: ApiApp, audit: AuditLog) {
       query.conversation = conversation;
     }
     if (!(c.req.header('accept') ?? '').includes(NDJSON))
-      return jsonText(c, await audit.page(query, q.limit)) as never;
+      return jsonText(c, await audit.page(query, q.limit));
 
     const exported = await audit.openExport(query);
     c.header('content-type', `${NDJSON}; charset=utf-8`);
@@ -228,7 +225,7 @@ export function registerAuditRoutes(app: ApiApp, audit: AuditLog) {
     if (timeline === null) throw notFound('message', id);
     if (scopeOf(c) !== null)
       requireAccount(c, (JSON.parse(timeline) as { message: { account_id: string } }).message.account_id);
-    return jsonText(c, timeline) as never;
+    return jsonText(c, timeline);
   });
 
   app.openapi(chainRoute, async (c) => {

@@ -1,11 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Drizzle } from '../../db/client.js';
 import { PlatformId } from '../../events/index.js';
-import { getUser, getUsers } from '../../queries/users.queries.js';
+import { getUser, getUsersJson } from '../../queries/users.queries.js';
 import { requireAccount, scopeOf } from '../auth.js';
 import type { ApiApp } from '../env.js';
 import { notFound } from '../errors.js';
-import { AccountIdParam, errorResponses, jsonContent } from '../schemas.js';
+import { AccountIdParam, errorResponses, jsonContent, jsonText } from '../schemas.js';
 
 /** Most ids in one batch look-up. */
 export const MAX_BATCH_USERS = 500;
@@ -79,7 +79,7 @@ export function registerUserRoutes(app: ApiApp, db: Drizzle) {
   app.openapi(batchRoute, async (c) => {
     const { user_ids, account_id } = c.req.valid('json');
     if (account_id !== undefined) requireAccount(c, account_id);
-    return c.json(await getUsers(db, user_ids, account_id, scopeOf(c)), 200);
+    return jsonText(c, await getUsersJson(db, user_ids, account_id, scopeOf(c)));
   });
   app.openapi(getRoute, async (c) => {
     const { platform_user_id } = c.req.valid('param');
