@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server';
 import { createApp } from './api/create-app.js';
 import type { Readiness } from './api/routes/health.routes.js';
 import { createAuditLog } from './audit/audit-log.js';
+import { createKeyStore } from './auth/key-store.js';
 import { createActions } from './commands/actions.js';
 import { createReplySweeper } from './commands/reply-expiry.js';
 import type { Config } from './config.js';
@@ -191,9 +192,13 @@ export async function startService(config: Config, log: Logger): Promise<Service
     subjects: nats.subjects,
     checkpointEvery: config.AUDIT_CHECKPOINT_EVERY,
   });
+  const keys = createKeyStore({ db: db.db, sql: db.sql, log }, { ttlMs: config.API_KEY_CACHE_MS });
   const app = createApp({
     db: db.db,
     log,
+    keys,
+    rateLimit: { rps: config.RATE_LIMIT_RPS, burst: config.RATE_LIMIT_BURST },
+    maxBodyBytes: config.MAX_BODY_BYTES,
     readiness,
     actions,
     waitFor,
@@ -211,6 +216,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
     });
   } catch (e) {
     await sync.close();
+    await keys.close();
     await projector.stop();
     await nats.nc.drain().catch(() => {});
     await db.close();
@@ -238,6 +244,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
           if ('closeIdleConnections' in server) server.closeIdleConnections();
         });
         await sweeper.stop();
+        await keys.close();
         await projector.stop();
         await nats.nc.drain().catch(() => {});
         await db.close();

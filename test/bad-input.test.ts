@@ -62,28 +62,39 @@ beforeAll(async () => {
   ];
   const results = await log.publisher.publishMany(events);
   await projectedTo(db, projector.name, Math.max(...results.map((r) => r.seq)));
-  app = testApp(db, {
-    actions: createActions({ publisher: log.publisher, waitFor }),
-    waitFor,
-    sync,
-    minSeqTimeoutMs: 10,
-    audit: createAuditLog({
-      sql: db.sql,
-      js: log.js,
-      jsm: log.jsm,
-      stream: log.stream,
-      subjects: log.subjects,
-      checkpointEvery: 1000,
-    }),
-    projectorPosition: testProjectorPosition(log, db),
-    metrics: createMetrics({ live: () => sync.live.stats() }),
-    readiness: async () => ({
-      ready: true,
-      nats: { ok: true },
-      postgres: { ok: true },
-      projector: { state: 'projecting', checkpoint: 1, stream_last_seq: 1, lag_events: 0, last_error: null },
-    }),
-  });
+  app = testApp(
+    db,
+    {
+      actions: createActions({ publisher: log.publisher, waitFor }),
+      waitFor,
+      sync,
+      minSeqTimeoutMs: 10,
+      audit: createAuditLog({
+        sql: db.sql,
+        js: log.js,
+        jsm: log.jsm,
+        stream: log.stream,
+        subjects: log.subjects,
+        checkpointEvery: 1000,
+      }),
+      projectorPosition: testProjectorPosition(log, db),
+      metrics: createMetrics({ live: () => sync.live.stats() }),
+      readiness: async () => ({
+        ready: true,
+        nats: { ok: true },
+        postgres: { ok: true },
+        projector: {
+          state: 'projecting',
+          checkpoint: 1,
+          stream_last_seq: 1,
+          lag_events: 0,
+          last_error: null,
+        },
+      }),
+    },
+    // the admin key every request carries, created on the log so that a rebuild has it too
+    { log },
+  );
   const doc = (await (
     await send({ method: 'GET', url: '/openapi.json', headers: {} })
   ).json()) as OpenApiDocument;

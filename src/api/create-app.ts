@@ -1,14 +1,17 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { KeyStore } from '../auth/key-store.js';
 import type { Actions } from '../commands/actions.js';
 import type { Drizzle } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { WaitForSeq } from '../projections/wait.js';
 import type { Sync } from '../sync/index.js';
+import { requireApiKey } from './auth.js';
 import type { AppEnv } from './env.js';
 import { ApiError, badRequest, createErrorHandler, errorBody, validationHook } from './errors.js';
 import { observeRequests } from './observe.js';
+import { createRateLimiter } from './rate-limit.js';
 import { type ProjectorPosition, registerAccountRoutes } from './routes/accounts.routes.js';
 import { registerActionRoutes } from './routes/actions.routes.js';
 import { registerAdminRoutes } from './routes/admin.routes.js';
@@ -28,6 +31,12 @@ import { registerUserRoutes } from './routes/users.routes.js';
 export interface AppDeps {
   db: Drizzle;
   log: Logger;
+  /** The API keys every `/api/v1` route requires. */
+  keys: KeyStore;
+  /** Requests a second per key (token bucket, in this process) and the burst; absent or rps 0: no limit. */
+  rateLimit?: { rps: number; burst: number };
+  /** Largest request body, in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
   readiness: () => Promise<Readiness>;
   /** Client actions; without them the API serves reads only. */
   actions?: Actions;
@@ -58,6 +67,15 @@ export function createApp(deps: AppDeps) {
   registerHealthRoutes(app, deps.readiness);
   if (deps.metrics) registerMetricsRoutes(app, deps.metrics);
   registerDocsRoutes(app);
+  // everything under /api/v1 needs a key, first of all: nothing is read or waited for before
+  app.use(
+    '/api/v1/*',
+    ...requireApiKey({
+      keys: deps.keys,
+      rateLimiter: deps.rateLimit && deps.rateLimit.rps > 0 ? createRateLimiter(deps.rateLimit) : undefined,
+      maxBodyBytes: deps.maxBodyBytes ?? 1024 * 1024,
+    }),
+  );
   // Read your own writes: any GET may name the sequence its answer must include.
   app.use('/api/v1/*', async (c, next) => {
     const raw = c.req.query('min_seq');

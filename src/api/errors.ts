@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
+import { OutOfScopeError } from '../commands/actions.js';
 import type { Logger } from '../logger.js';
 import type { AppEnv } from './env.js';
 
@@ -82,6 +83,7 @@ function httpExceptionResponse(err: HTTPException, c: Context<AppEnv>) {
 export function createErrorHandler(log: Logger) {
   return (err: Error, c: Context<AppEnv>) => {
     if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.issues), err.status);
+    if (err instanceof OutOfScopeError) return c.json(errorBody('forbidden', err.message), 403);
     if (err instanceof HTTPException) return httpExceptionResponse(err, c);
     // the request's own logger, so that the line carries the request id the client sees
     (c.var.log ?? log).error({ err, path: c.req.path, method: c.req.method }, 'unhandled error');

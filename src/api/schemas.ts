@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { Channel, Direction, MessageType, PlatformId } from '../events/index.js';
 
 /** A monitored account id in a query or body. */
@@ -80,18 +81,6 @@ export const RecallSchema = z
   })
   .openapi('Recall');
 
-/** Who acts, for actions that record it (an edit's editor, a recall's author); there is no auth yet. */
-export const ActorHeader = z.object({
-  'x-actor': z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters')
-    .optional()
-    .describe('the operator acting; "operator" when absent'),
-});
-export const DEFAULT_ACTOR = 'operator';
-
 export const ConversationSchema = z
   .object({
     id: z.string(),
@@ -116,6 +105,14 @@ export const ConversationSchema = z
   })
   .openapi('Conversation');
 export type ConversationJson = z.infer<typeof ConversationSchema>;
+
+/**
+ * A 200 whose JSON body is already text (built by Postgres, or read from the log), sent as it
+ * is. The route's declared schema still documents it; the cast is because the typed handler
+ * expects `c.json`.
+ */
+export const jsonText = (c: Context, text: string) =>
+  c.body(text, 200, { 'content-type': 'application/json; charset=utf-8' }) as never;
 
 export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { 'application/json': { schema } },

@@ -13,14 +13,19 @@ export function createProjectionWaiter(deps: {
   projector: Projector;
   pollMs?: number;
 }): WaitForSeq {
-  const { sql, projector } = deps;
-  const pollMs = deps.pollMs ?? 10;
+  const { projector } = deps;
+  const poll = pollCheckpoint(deps.sql, projector.name, deps.pollMs);
+  return async (seq, timeoutMs) =>
+    projector.status().state === 'projecting' ? projector.waitFor(seq, timeoutMs) : poll(seq, timeoutMs);
+}
+
+/** Waits by reading a projector's committed checkpoint, from a process that does not project. */
+export function pollCheckpoint(sql: Sql, projector: string, pollMs = 10): WaitForSeq {
   return async (seq, timeoutMs) => {
-    if (projector.status().state === 'projecting') return projector.waitFor(seq, timeoutMs);
     const until = Date.now() + timeoutMs;
     for (;;) {
       const [row] = await sql<{ last_seq: number }[]>`
-        select last_seq from projector_checkpoints where projector = ${projector.name}`;
+        select last_seq from projector_checkpoints where projector = ${projector}`;
       if ((row?.last_seq ?? 0) >= seq) return true;
       if (Date.now() >= until) return false;
       await new Promise((r) => setTimeout(r, pollMs));

@@ -1,9 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import { stream } from 'hono/streaming';
 import type { AuditLog, HistoryQuery } from '../../audit/audit-log.js';
 import { errorLine } from '../../audit/format.js';
+import { formatScope } from '../../auth/api-keys.js';
 import { EVENT_TYPES, type EventType } from '../../events/index.js';
+import { forbidden, requireAccount, scopeOf } from '../auth.js';
 import type { ApiApp } from '../env.js';
 import { ApiError, notFound } from '../errors.js';
 import {
@@ -12,6 +13,7 @@ import {
   ErrorSchema,
   errorResponses,
   jsonContent,
+  jsonText,
   Limit,
   MessageIdParam,
 } from '../schemas.js';
@@ -168,13 +170,15 @@ const chainRoute = createRoute({
 const NDJSON = 'application/x-ndjson';
 const CHUNK_BYTES = 64 * 1024;
 
-const jsonText = (c: Context, text: string) =>
-  c.body(text, 200, { 'content-type': 'application/json; charset=utf-8' });
-
 /** The raw history, message timelines and the hash chain, for auditors. */
 export function registerAuditRoutes(app: ApiApp, audit: AuditLog) {
   app.openapi(historyRoute, async (c) => {
     const q = c.req.valid('query');
+    if (q.account_id === undefined && q.conversation_id === undefined && scopeOf(c) !== null) {
+      throw forbidden(
+        `the key is limited to the accounts ${formatScope(scopeOf(c))}: give account_id (or conversation_id) to read their history`,
+      );
+    }
     const query: HistoryQuery = {
       fromSeq: q.from_seq ?? 1,
       toSeq: q.to_seq,
@@ -184,10 +188,11 @@ export function registerAuditRoutes(app: ApiApp, audit: AuditLog) {
     if (q.conversation_id !== undefined) {
       const conversation = await audit.findConversation(q.conversation_id);
       if (!conversation) throw notFound('conversation', q.conversation_id);
+      requireAccount(c, conversation.accountId);
       query.conversation = conversation;
     }
     if (!(c.req.header('accept') ?? '').includes(NDJSON))
-      return jsonText(c, await audit.page(query, q.limit)) as never;
+      return jsonText(c, await audit.page(query, q.limit));
 
     const exported = await audit.openExport(query);
     c.header('content-type', `${NDJSON}; charset=utf-8`);
@@ -218,7 +223,9 @@ export function registerAuditRoutes(app: ApiApp, audit: AuditLog) {
     const { id } = c.req.valid('param');
     const timeline = await audit.timeline(id);
     if (timeline === null) throw notFound('message', id);
-    return jsonText(c, timeline) as never;
+    if (scopeOf(c) !== null)
+      requireAccount(c, (JSON.parse(timeline) as { message: { account_id: string } }).message.account_id);
+    return jsonText(c, timeline);
   });
 
   app.openapi(chainRoute, async (c) => {
