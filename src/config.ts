@@ -1,4 +1,9 @@
 import { z } from 'zod';
+import { MAX_PARTITIONS } from './log/partitions.js';
+
+/** `api`: HTTP API and live streams; `projector`: projectors and the reply sweeper; `all`: both. */
+export const ROLES = ['all', 'api', 'projector'] as const;
+export type Role = (typeof ROLES)[number];
 
 const Port = z.coerce.number().int().min(0).max(65_535);
 const Positive = z.coerce.number().int().positive();
@@ -24,6 +29,13 @@ export const EnvSchema = z.object({
     .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'dot-separated tokens of letters, digits, _ and -')
     .default('imhub.events'),
   STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  /**
+   * Partitions of the log: accounts map to one of them by a hash of their id, each is its own
+   * stream and is projected on its own. Fixed for the life of a log (accounts never move).
+   */
+  PARTITIONS: z.coerce.number().int().min(1).max(MAX_PARTITIONS).default(1),
+  /** What this process runs: the API (`api`), the projectors and the reply sweeper (`projector`), or both. */
+  ROLE: z.enum(ROLES).default('all'),
   DEDUP_WINDOW_MS: Positive.default(10 * 60 * 1000),
   PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(25_000),
   /** Every this many stream sequences the audit hash chain keeps a checkpoint. */
