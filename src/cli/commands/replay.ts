@@ -17,6 +17,12 @@ const EXIT_DIFFERENT = 3;
 
 /** The log, which must already exist: the commands that only read it never create it. */
 async function openExistingLog(cfg: Config) {
+  if (cfg.PARTITIONS > 1) {
+    throw new UsageError(
+      `rebuild, verify and state replay one stream, and this log has ${cfg.PARTITIONS} partitions (PARTITIONS): ` +
+        'they are not available for a partitioned log yet. To rebuild, stop the hub, drop the database and start it again: it projects every partition from the beginning.',
+    );
+  }
   const nats = await connectNats({
     url: cfg.NATS_URL,
     user: cfg.NATS_USER,
