@@ -25,12 +25,12 @@ import {
 } from './fold.js';
 
 const messageRows = rowCodec(messages, ['id']);
-const editRows = rowCodec(messageEdits, ['seq']);
+const editRows = rowCodec(messageEdits, ['message_id', 'seq']);
 const conversationRows = rowCodec(conversations, ['id']);
 const userRows = rowCodec(users, ['platform_user_id']);
 const accountRows = rowCodec(accounts, ['account_id']);
 const blockedRows = rowCodec(blockedUsers, ['account_id', 'platform_user_id']);
-const outcomeRows = rowCodec(actionOutcomes, ['seq']);
+const outcomeRows = rowCodec(actionOutcomes, ['account_id', 'seq']);
 const replyRows = rowCodec(replies, ['reply_id']);
 
 /** A bounded map that forgets the least recently used entry first. */
