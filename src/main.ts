@@ -30,7 +30,11 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 /** Connects to Postgres, creating the database and applying migrations when needed. */
-export async function openDatabase(config: Config, log: Logger): Promise<Db> {
+export async function openDatabase(
+  config: Config,
+  log: Logger,
+  pool: { max?: number; applicationName?: string } = {},
+): Promise<Db> {
   try {
     await ensureDatabase(config.DATABASE_URL);
   } catch (e) {
@@ -39,7 +43,7 @@ export async function openDatabase(config: Config, log: Logger): Promise<Db> {
       { cause: e },
     );
   }
-  const db = createDb(config.DATABASE_URL);
+  const db = createDb(config.DATABASE_URL, pool);
   await runMigrations(db.db);
   log.info({ database: redactUrl(config.DATABASE_URL) }, 'database migrated');
   return db;
@@ -103,7 +107,12 @@ function combinedState(states: ServiceState['projector']['state'][]): ServiceSta
  */
 export async function startService(config: Config, log: Logger): Promise<Service> {
   const role = config.ROLE;
-  const db = await openDatabase(config, log);
+  // Each partition's projector holds a connection for its lock and uses one for its batch, beside
+  // the API's queries; sessions are named after the role, so pg_stat_activity tells them apart.
+  const db = await openDatabase(config, log, {
+    max: role === 'api' ? 10 : 10 + 2 * config.PARTITIONS,
+    applicationName: role === 'all' ? 'im-hub' : `im-hub ${role}`,
+  });
   const nats = await openLog(config, log).catch(async (e) => {
     await db.close();
     throw e;
