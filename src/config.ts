@@ -36,6 +36,14 @@ export const EnvSchema = z.object({
   PARTITIONS: z.coerce.number().int().min(1).max(MAX_PARTITIONS).default(1),
   /** What this process runs: the API (`api`), the projectors and the reply sweeper (`projector`), or both. */
   ROLE: z.enum(ROLES).default('all'),
+  /**
+   * The partitions whose projectors this process runs (`0,2`, `4-7`); all when unset. Processes
+   * given different partitions project them side by side.
+   */
+  PROJECTOR_PARTITIONS: z
+    .string()
+    .regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'partition numbers and ranges, e.g. 0,2 or 4-7')
+    .optional(),
   DEDUP_WINDOW_MS: Positive.default(10 * 60 * 1000),
   PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(25_000),
   /** Every this many stream sequences the audit hash chain keeps a checkpoint. */
@@ -56,6 +64,18 @@ export const EnvSchema = z.object({
 
 export type Config = z.infer<typeof EnvSchema>;
 
+/** The partitions `PROJECTOR_PARTITIONS` names (every one of `PARTITIONS` when unset), in order. */
+export function projectedPartitions(config: Pick<Config, 'PARTITIONS' | 'PROJECTOR_PARTITIONS'>): number[] {
+  if (config.PROJECTOR_PARTITIONS === undefined)
+    return Array.from({ length: config.PARTITIONS }, (_, i) => i);
+  const out = new Set<number>();
+  for (const part of config.PROJECTOR_PARTITIONS.split(',')) {
+    const [from, to = from] = part.split('-').map(Number) as [number, number?];
+    for (let i = from; i <= to; i++) out.add(i);
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
 export class ConfigError extends Error {
   readonly code = 'invalid_config';
   constructor(readonly problems: string[]) {
@@ -70,7 +90,13 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(present);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const beyond = projectedPartitions(parsed.data).filter((i) => i >= parsed.data.PARTITIONS);
+    if (beyond.length === 0) return parsed.data;
+    throw new ConfigError([
+      `PROJECTOR_PARTITIONS=${JSON.stringify(env.PROJECTOR_PARTITIONS)}: partition ${beyond[0]} does not exist (PARTITIONS=${parsed.data.PARTITIONS}: 0 to ${parsed.data.PARTITIONS - 1})`,
+    ]);
+  }
   throw new ConfigError(
     parsed.error.issues.map((i) => {
       const key = String(i.path[0]);

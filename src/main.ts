@@ -6,7 +6,7 @@ import type { Readiness } from './api/routes/health.routes.js';
 import { createAuditLog, createPartitionedAudit } from './audit/audit-log.js';
 import { createActions } from './commands/actions.js';
 import { createReplySweeper } from './commands/reply-expiry.js';
-import type { Config } from './config.js';
+import { type Config, projectedPartitions } from './config.js';
 import { createDb, type Db } from './db/client.js';
 import { ensureDatabase, redactUrl, runMigrations } from './db/migrate.js';
 import { connectNats, type Nats } from './log/connect.js';
@@ -121,21 +121,24 @@ export async function startService(config: Config, log: Logger): Promise<Service
   const partitioned = partitions.count > 1;
   // One projector per partition, each with its own checkpoint and lock: processes share the
   // partitions between them, whoever takes a lock first.
-  const projectors =
-    role === 'api'
-      ? []
-      : partitions.list.map((p) =>
-          createProjector(
-            { sql: db.sql, js: nats.js, stream: p.stream, subjects: p.subjects, log },
-            {
-              name: p.projector,
-              batchSize: config.PROJECTOR_BATCH_SIZE,
-              chainCheckpointEvery: config.AUDIT_CHECKPOINT_EVERY,
-              progressIntervalMs: config.PROJECTOR_PROGRESS_MS,
-              partition: partitioned ? { owns: (a) => partitions.of(a).index === p.index } : undefined,
-            },
-          ),
-        );
+  const mine = new Set(role === 'api' ? [] : projectedPartitions(config));
+  const projectors = new Map(
+    partitions.list
+      .filter((p) => mine.has(p.index))
+      .map((p) => [
+        p.index,
+        createProjector(
+          { sql: db.sql, js: nats.js, stream: p.stream, subjects: p.subjects, log },
+          {
+            name: p.projector,
+            batchSize: config.PROJECTOR_BATCH_SIZE,
+            chainCheckpointEvery: config.AUDIT_CHECKPOINT_EVERY,
+            progressIntervalMs: config.PROJECTOR_PROGRESS_MS,
+            partition: partitioned ? { owns: (a) => partitions.of(a).index === p.index } : undefined,
+          },
+        ),
+      ]),
+  );
   const sync =
     role === 'projector'
       ? null
@@ -148,7 +151,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
     live: sync ? () => sync.live.stats() : undefined,
     processMetrics: true,
   });
-  for (const projector of projectors) {
+  for (const projector of projectors.values()) {
     projector.events.on('committed', metrics.batchCommitted);
     projector.start();
   }
@@ -177,7 +180,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       pgCheck.status === 'fulfilled' ? pgCheck.value.map((r) => [r.projector, r.last_seq]) : [],
     );
     const list: PartitionPosition[] = partitions.list.map((p, i) => {
-      const own = projectors[i]?.status();
+      const own = projectors.get(p.index)?.status();
       const info = infos[i]!;
       const checkpoint = committed.get(p.projector) ?? own?.checkpoint ?? 0;
       const last = info.status === 'fulfilled' ? info.value.state.last_seq : null;
@@ -253,8 +256,8 @@ export async function startService(config: Config, log: Logger): Promise<Service
     };
   }
 
-  const waiters = partitions.list.map((p, i) =>
-    createProjectionWaiter({ sql: db.sql, projector: projectors[i] ?? { name: p.projector } }),
+  const waiters = partitions.list.map((p) =>
+    createProjectionWaiter({ sql: db.sql, projector: projectors.get(p.index) ?? { name: p.projector } }),
   );
   const waitFor: WaitForSeq = (seq, timeoutMs, accountId) =>
     waiters[accountId === undefined ? 0 : partitions.of(accountId).index]!(seq, timeoutMs);
@@ -266,7 +269,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
     role === 'api'
       ? null
       : createReplySweeper(
-          { db: db.db, publisher, log, isActive: () => projectors[0]?.status().state === 'projecting' },
+          { db: db.db, publisher, log, isActive: () => projectors.get(0)?.status().state === 'projecting' },
           { intervalMs: config.REPLY_SWEEP_MS },
         );
   async function projectorPosition(): Promise<ProjectorPosition> {
@@ -312,7 +315,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
     });
   } catch (e) {
     await sync?.close();
-    await Promise.all(projectors.map((p) => p.stop()));
+    await Promise.all([...projectors.values()].map((p) => p.stop()));
     await nats.nc.drain().catch(() => {});
     await db.close();
     const where = `${config.HOST}:${config.PORT}`;
@@ -346,7 +349,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
           if ('closeIdleConnections' in server) server.closeIdleConnections();
         });
         await sweeper?.stop();
-        await Promise.all(projectors.map((p) => p.stop()));
+        await Promise.all([...projectors.values()].map((p) => p.stop()));
         await nats.nc.drain().catch(() => {});
         await db.close();
         log.info('stopped');

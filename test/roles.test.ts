@@ -62,14 +62,20 @@ describe('roles', () => {
     expect(waiting.body.projector.lag_events).toBe(events.length);
     expect(await lockHolders(db.sql, projectorNames)).toEqual([]);
 
-    const projector = await startService({ ...env, ROLE: 'projector' });
+    // two projector processes, each given one partition: they project side by side
+    const projector = await startService({ ...env, ROLE: 'projector', PROJECTOR_PARTITIONS: '0' });
+    const other = await startService({ ...env, ROLE: 'projector', PROJECTOR_PARTITIONS: '1' });
     for (const p of partitions.list) {
       const end = (await nats.jsm.streams.info(p.stream)).state.last_seq;
       expect(end).toBeGreaterThan(0);
       await projectedTo(db, p.projector, end);
     }
-    // both partitions' locks are the projector process's
+    // both partitions' locks are the projector processes'
     expect(await lockHolders(db.sql, projectorNames)).toEqual(['im-hub projector', 'im-hub projector']);
+    const states = async (port: number) =>
+      (await get(port, '/ready')).body.partitions.map((p: { state: string }) => p.state);
+    expect(await states(projector.port)).toEqual(['projecting', 'remote']);
+    expect(await states(other.port)).toEqual(['remote', 'projecting']);
 
     const account = 'dy_10002';
     const list = await get(api.port, `/api/v1/conversations?account_id=${account}&limit=200`);
@@ -104,9 +110,11 @@ describe('roles', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${projector.port}/metrics`)).text();
     expect(metrics).toMatch(/imhub_events_projected_total\{type="MessageCaptured"\} [1-9]/);
 
-    // with the projector gone, the api process keeps answering and still holds no lock
+    // with the projectors gone, the api process keeps answering and still holds no lock
     projector.svc.child.kill('SIGTERM');
+    other.svc.child.kill('SIGTERM');
     expect(await projector.svc.exited).toBe(0);
+    expect(await other.svc.exited).toBe(0);
     expect(await lockHolders(db.sql, projectorNames)).toEqual([]);
     expect((await get(api.port, `/api/v1/conversations?account_id=${account}`)).status).toBe(200);
   });
