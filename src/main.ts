@@ -109,8 +109,9 @@ export async function startService(config: Config, log: Logger): Promise<Service
   const role = config.ROLE;
   // Each partition's projector holds a connection for its lock and uses one for its batch, beside
   // the API's queries; sessions are named after the role, so pg_stat_activity tells them apart.
+  const projected = role === 'api' ? [] : projectedPartitions(config);
   const db = await openDatabase(config, log, {
-    max: role === 'api' ? 10 : 10 + 2 * config.PARTITIONS,
+    max: 10 + 2 * projected.length,
     applicationName: role === 'all' ? 'im-hub' : `im-hub ${role}`,
   });
   const nats = await openLog(config, log).catch(async (e) => {
@@ -121,7 +122,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
   const partitioned = partitions.count > 1;
   // One projector per partition, each with its own checkpoint and lock: processes share the
   // partitions between them, whoever takes a lock first.
-  const mine = new Set(role === 'api' ? [] : projectedPartitions(config));
+  const mine = new Set(projected);
   const projectors = new Map(
     partitions.list
       .filter((p) => mine.has(p.index))
