@@ -184,8 +184,10 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     const missing: string[] = [];
     for (const k of keys) {
       // a copy, so that a batch that fails leaves the cache as committed; held rows need none:
-      // a replay that fails is thrown away
-      const hit = writeBack ? hold.get(k)?.row : shared && lru !== cache.accounts ? undefined : lru.get(k);
+      // a replay that fails is thrown away. Shared users and conversations are never cached:
+      // another partition's projector may have changed them (accounts are a partition's own).
+      const cached = !shared || lru === cache.accounts;
+      const hit = writeBack ? hold.get(k)?.row : cached ? lru.get(k) : undefined;
       if (hit) into.set(k, writeBack ? hit : { ...hit });
       else missing.push(k);
     }
