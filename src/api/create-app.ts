@@ -1,5 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { AuditLog } from '../audit/audit-log.js';
+import { type AuditLog, type AuditLogs, singleAudit } from '../audit/audit-log.js';
 import type { Actions } from '../commands/actions.js';
 import type { Drizzle } from '../db/client.js';
 import type { Logger } from '../logger.js';
@@ -33,10 +33,17 @@ export interface AppDeps {
   actions?: Actions;
   /** Sync pages, device cursors and the live stream; without them those routes are absent. */
   sync?: Sync;
-  /** The raw history and the hash chain; without it the audit routes are absent. */
-  audit?: AuditLog;
+  /** The raw history and the hash chain (of each partition); without it the audit routes are absent. */
+  audit?: AuditLog | AuditLogs;
   /** For `min_seq`: wait until the read models include a sequence. */
   waitFor?: WaitForSeq;
+  /**
+   * The log has several partitions: a sequence means something only with its account, so
+   * `min_seq` needs `account_id`.
+   */
+  partitioned?: boolean;
+  /** Only `/health`, `/ready` and `/metrics` (a process in the `projector` role). */
+  operationsOnly?: boolean;
   /** How long a GET with `min_seq` may wait. */
   minSeqTimeoutMs?: number;
   /** The projector's checkpoint and the stream's end, for the accounts' lag; without it the lag is null. */
@@ -57,6 +64,7 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   registerHealthRoutes(app, deps.readiness);
   if (deps.metrics) registerMetricsRoutes(app, deps.metrics);
+  if (deps.operationsOnly) return app;
   registerDocsRoutes(app);
   // Read your own writes: any GET may name the sequence its answer must include.
   app.use('/api/v1/*', async (c, next) => {
@@ -66,7 +74,13 @@ export function createApp(deps: AppDeps) {
     if (!/^\d{1,16}$/.test(raw) || !Number.isSafeInteger(seq))
       throw badRequest('min_seq', 'must be a stream sequence (a whole number ≥ 0)');
     if (!deps.waitFor) throw new ApiError(503, 'unavailable', 'this process cannot wait for the projector');
-    if (!(await deps.waitFor(seq, deps.minSeqTimeoutMs ?? 5000))) {
+    const accountId = c.req.query('account_id');
+    if (deps.partitioned && accountId === undefined)
+      throw badRequest(
+        'account_id',
+        'the log has several partitions: with min_seq, give the account_id of the action that returned that seq',
+      );
+    if (!(await deps.waitFor(seq, deps.minSeqTimeoutMs ?? 5000, accountId))) {
       c.header('Retry-After', '1');
       throw new ApiError(
         503,
@@ -87,7 +101,7 @@ export function createApp(deps: AppDeps) {
   registerSearchRoutes(app, deps.db);
   registerReadRoutes(app, deps.db, deps.actions);
   if (deps.sync) registerSyncRoutes(app, deps.sync);
-  if (deps.audit) registerAuditRoutes(app, deps.audit);
+  if (deps.audit) registerAuditRoutes(app, 'at' in deps.audit ? deps.audit : singleAudit(deps.audit));
   if (deps.actions) {
     registerActionRoutes(app, deps.db, deps.actions);
     registerMessageActionRoutes(app, deps.db, deps.actions);

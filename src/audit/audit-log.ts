@@ -431,3 +431,38 @@ function describe(e: HubEvent): { kind: string; at: number | null; by: string | 
       return { kind: e.type, at: e.occurred_at, by: e.actor ?? null };
   }
 }
+
+/**
+ * The audit logs of a partitioned log: each partition's stream has its own history, sequences
+ * and hash chain. `of` is the one that holds an account's events.
+ */
+export interface AuditLogs {
+  count: number;
+  at(partition: number): AuditLog;
+  of(accountId: string): AuditLog;
+  /** The account of a message the read models know, to find its partition. */
+  accountOfMessage(messageId: string): Promise<string | null>;
+}
+
+export function createPartitionedAudit(
+  logs: readonly AuditLog[],
+  partitions: { count: number; of(accountId: string): { index: number } },
+  sql: Sql,
+): AuditLogs {
+  return {
+    count: partitions.count,
+    at: (partition) => logs[partition]!,
+    of: (accountId) => logs[partitions.of(accountId).index]!,
+    async accountOfMessage(messageId) {
+      const [row] = await sql<
+        { account_id: string }[]
+      >`select account_id from messages where id = ${messageId}`;
+      return row?.account_id ?? null;
+    },
+  };
+}
+
+/** An unpartitioned log's audit log, as `AuditLogs`. */
+export function singleAudit(log: AuditLog): AuditLogs {
+  return { count: 1, at: () => log, of: () => log, accountOfMessage: async () => null };
+}

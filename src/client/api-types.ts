@@ -3417,10 +3417,22 @@ export interface components {
                 error?: string;
                 ok: boolean;
             };
+            /** @description with PARTITIONS > 1: each partition */
+            partitions?: {
+                checkpoint: number;
+                lag_events: number | null;
+                last_error: string | null;
+                partition: number;
+                /** @description `remote`: projected by another process */
+                state: string;
+                stream: string;
+                stream_last_seq: number | null;
+            }[];
             postgres: {
                 error?: string;
                 ok: boolean;
             };
+            /** @description with several partitions: the state that needs attention first, and totals over the partitions */
             projector: {
                 checkpoint: number;
                 lag_events: number | null;

@@ -63,7 +63,7 @@ export function createActions(deps: ActionsDeps) {
         ...(actor ? { actor } : {}),
         payload: typeof payload === 'function' ? payload(now) : payload,
       });
-      return { seq, duplicate, projected: await deps.waitFor(seq, timeout) };
+      return { seq, duplicate, projected: await deps.waitFor(seq, timeout, accountId) };
     },
   };
 }

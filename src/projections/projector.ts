@@ -43,6 +43,12 @@ export interface ProjectorOptions {
   chainCheckpointEvery?: number;
   /** While projecting, log progress (checkpoint, rate, lag) this often; 0 turns it off. */
   progressIntervalMs?: number;
+  /**
+   * One partition of a partitioned log (`src/log/partitions.ts`): `owns` says which accounts
+   * are its. Events of other accounts are rejected, and the tables partitions share are
+   * written under per-user locks (see `ReadModelsOptions.shared`).
+   */
+  partition?: { owns(accountId: string): boolean };
 }
 
 export type ProjectorState = 'idle' | 'standby' | 'projecting' | 'failing' | 'stopped';
@@ -107,7 +113,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
   const lingerMs = options.lingerMs ?? 5;
   const lockRetryMs = options.lockRetryMs ?? 1000;
   const durableCommit = options.durableCommit ?? false;
-  const readModels = createReadModelsProjection();
+  const readModels = createReadModelsProjection({ shared: options.partition });
   const progressIntervalMs = options.progressIntervalMs ?? 10_000;
   const applier = createBatchApplier({
     stream,
@@ -116,6 +122,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     checkpoint: name,
     durableCommit,
     chainCheckpointEvery: options.chainCheckpointEvery,
+    owns: options.partition?.owns,
   });
 
   const events = new EventEmitter<{ committed: [BatchCommitted] }>();

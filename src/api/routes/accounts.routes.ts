@@ -19,6 +19,11 @@ import {
 export interface ProjectorPosition {
   checkpoint: number;
   stream_last_seq: number | null;
+  /**
+   * With a partitioned log the figures above are totals over the partitions, and this is the
+   * lag of an account's own partition (null when NATS does not answer).
+   */
+  lagOf?: (accountId: string) => number | null;
 }
 
 export interface AccountRoutesDeps {
@@ -227,7 +232,10 @@ export function registerAccountRoutes(app: ApiApp, deps: AccountRoutesDeps) {
         : null;
     return c.json(
       {
-        accounts: rows.map((r) => ({ ...r, projector_lag_events: lag })),
+        accounts: rows.map((r) => ({
+          ...r,
+          projector_lag_events: position?.lagOf ? position.lagOf(r.account_id) : lag,
+        })),
         since,
         projector: {
           checkpoint: position?.checkpoint ?? null,

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Actions } from '../../commands/actions.js';
 import type { Drizzle } from '../../db/client.js';
 import { actionOutcomes, messages } from '../../db/schema.js';
@@ -115,7 +115,10 @@ export function registerReadRoutes(app: ApiApp, db: Drizzle, actions?: Actions) 
       seq = r.seq;
       projected &&= r.projected;
       if (r.projected) {
-        const [o] = await db.select().from(actionOutcomes).where(eq(actionOutcomes.seq, r.seq));
+        const [o] = await db
+          .select()
+          .from(actionOutcomes)
+          .where(and(eq(actionOutcomes.accountId, g.accountId), eq(actionOutcomes.seq, r.seq)));
         updated += o?.updated ?? 0;
       }
     }
