@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { createApp } from '../src/api/create-app.js';
+import { createKeyStore } from '../src/auth/key-store.js';
 import { loadConfig } from '../src/config.js';
 import { conversationId, type HubEvent, messageId } from '../src/events/index.js';
 import { connectNats } from '../src/log/connect.js';
@@ -26,6 +27,7 @@ import { type BatchCommitted, createProjector } from '../src/projections/project
 import { devicesBucket } from '../src/sync/devices.js';
 import { createSync, type Sync } from '../src/sync/index.js';
 import { createRandom, type Random, simulateEvents } from '../src/worker/simulate.js';
+import { bearer, insertTestKey, type TestKey } from '../test/support/keys.js';
 import type { ClientsMessage, ClientsStart } from './sse-clients.js';
 import { fmt, freshDatabase, NATS_URL, percentile, progress, suffix, take } from './support.js';
 import type { Published, PublishOrder, PublishProgress } from './sync-publisher.js';
@@ -81,6 +83,8 @@ const projector = createProjector(
 let sync: Sync | undefined;
 let server: ReturnType<typeof serve> | undefined;
 let failed = false;
+/** The reader key the bench's requests and live-stream clients send. */
+let key: TestKey | undefined;
 /** When each projector batch committed (for the capture→commit baseline). */
 const committed: { at: number; lastSeq: number }[] = [];
 
@@ -151,9 +155,12 @@ try {
   });
   let joined = 0;
   const live = sync.live;
+  // a reader of every account, as a CRM client would hold
+  key = await insertTestKey(db, { role: 'reader', name: 'bench-sync' });
   const app = createApp({
     db: db.db,
     log: silentLogger(),
+    keys: createKeyStore({ db: db.db, sql: db.sql, log: silentLogger() }),
     readiness: async () => {
       throw new Error('readiness is not part of this bench');
     },
@@ -182,6 +189,7 @@ try {
   const page = async (c: PageCase) => {
     const res = await app.request(
       `/api/v1/messages/sync?account_id=${encodeURIComponent(c.account)}&cursor=${c.cursor}&limit=${LIMIT}`,
+      { headers: bearer(key!) },
     );
     if (res.status !== 200) throw new Error(`sync page: HTTP ${res.status} ${await res.text()}`);
     return res.text();
@@ -451,7 +459,7 @@ async function fanOut(url: string, joinedCount: () => number) {
     const base = now();
     clients.send({
       type: 'start',
-      url: `${url}/api/v1/stream?account_id=${account}&cursor=${cursor}`,
+      url: `${url}/api/v1/stream?account_id=${account}&cursor=${cursor}&access_token=${key!.key}`,
       clients: CLIENTS,
       total,
       prefix,

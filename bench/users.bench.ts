@@ -10,11 +10,13 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createApp } from '../src/api/create-app.js';
+import { createKeyStore } from '../src/auth/key-store.js';
 import { rowCodec } from '../src/db/bulk.js';
 import { users } from '../src/db/schema.js';
 import { silentLogger } from '../src/logger.js';
 import { DM_LINES, NICKNAMES } from '../src/worker/corpus.js';
 import { createRandom } from '../src/worker/simulate.js';
+import { bearer, insertTestKey } from '../test/support/keys.js';
 import { fmt, freshDatabase, percentile, progress } from './support.js';
 
 const { values: args } = parseArgs({
@@ -98,9 +100,11 @@ try {
     `load           ${fmt(U)} users by COPY in ${fmt((loaded - t) / 1000, 1)} s (table with index ${fmt(Number(size!.mb))} MB); ${fmt(CONVERSATIONS)} conversations in ${fmt((performance.now() - loaded) / 1000, 1)} s`,
   );
 
+  const key = await insertTestKey(db, { role: 'reader', name: 'bench-users' });
   const app = createApp({
     db: db.db,
     log: silentLogger(),
+    keys: createKeyStore({ db: db.db, sql: db.sql, log: silentLogger() }),
     readiness: async () => {
       throw new Error('not measured');
     },
@@ -122,7 +126,7 @@ try {
   const post = async (body: object) => {
     const res = await app.request('/api/v1/users/batch', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...bearer(key) },
       body: JSON.stringify(body),
     });
     if (res.status !== 200) throw new Error(`batch answered ${res.status}: ${await res.text()}`);

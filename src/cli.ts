@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { registerAuditCommands } from './cli/commands/audit.js';
+import { registerKeysCommands } from './cli/commands/keys.js';
 import { registerMigrateCommand } from './cli/commands/migrate.js';
 import { registerPublishCommand } from './cli/commands/publish.js';
 import { registerReplayCommands } from './cli/commands/replay.js';
@@ -14,6 +15,7 @@ registerServeCommand(program);
 registerMigrateCommand(program);
 registerPublishCommand(program);
 registerSimulateCommand(program);
+registerKeysCommands(program);
 registerAuditCommands(program);
 registerReplayCommands(program);
 await runCli(program, process.argv);

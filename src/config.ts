@@ -60,6 +60,19 @@ export const EnvSchema = z.object({
   PROJECTOR_PROGRESS_MS: z.coerce.number().int().min(0).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: Positive.default(10_000),
+  /** Requests a second each API key may make on average, in each process; 0: no limit. */
+  RATE_LIMIT_RPS: z.coerce.number().min(0).max(1_000_000).default(100),
+  /** Requests an API key may make at once before the average applies. */
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(200),
+  /** Largest request body accepted, in bytes (413 beyond). */
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024)
+    .default(1024 * 1024),
+  /** How long a process trusts an API key it read without reading it again (revocations arrive sooner by NOTIFY). */
+  API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
 });
 
 export type Config = z.infer<typeof EnvSchema>;

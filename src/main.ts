@@ -1,9 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { createApp } from './api/create-app.js';
+import { createApp, createOperationsApp } from './api/create-app.js';
 import type { ProjectorPosition } from './api/routes/accounts.routes.js';
 import type { Readiness } from './api/routes/health.routes.js';
 import { createAuditLog, createPartitionedAudit } from './audit/audit-log.js';
+import { createKeyStore } from './auth/key-store.js';
 import { createActions } from './commands/actions.js';
 import { createReplySweeper } from './commands/reply-expiry.js';
 import { type Config, projectedPartitions } from './config.js';
@@ -292,12 +293,20 @@ export async function startService(config: Config, log: Logger): Promise<Service
       checkpointEvery: config.AUDIT_CHECKPOINT_EVERY,
     }),
   );
-  const app =
+  // A projector-role process serves /health, /ready and /metrics only: it has no keys to check.
+  const keys =
     role === 'projector'
-      ? createApp({ db: db.db, log, readiness, metrics, operationsOnly: true })
+      ? null
+      : createKeyStore({ db: db.db, sql: db.sql, log }, { ttlMs: config.API_KEY_CACHE_MS });
+  const app =
+    keys === null
+      ? createOperationsApp({ log, readiness, metrics })
       : createApp({
           db: db.db,
           log,
+          keys,
+          rateLimit: { rps: config.RATE_LIMIT_RPS, burst: config.RATE_LIMIT_BURST },
+          maxBodyBytes: config.MAX_BODY_BYTES,
           readiness,
           actions,
           waitFor,
@@ -316,6 +325,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
     });
   } catch (e) {
     await sync?.close();
+    await keys?.close();
     await Promise.all([...projectors.values()].map((p) => p.stop()));
     await nats.nc.drain().catch(() => {});
     await db.close();
@@ -350,6 +360,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
           if ('closeIdleConnections' in server) server.closeIdleConnections();
         });
         await sweeper?.stop();
+        await keys?.close();
         await Promise.all([...projectors.values()].map((p) => p.stop()));
         await nats.nc.drain().catch(() => {});
         await db.close();

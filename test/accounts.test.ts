@@ -5,6 +5,8 @@ import { conversationId, type HubEvent, parseEvent } from '../src/events/index.j
 import type { Projector } from '../src/projections/projector.js';
 import { createProjectionWaiter } from '../src/projections/wait.js';
 import {
+  bearer,
+  createLoggedKey,
   createTestDatabase,
   createTestLog,
   projectedTo,
@@ -66,6 +68,8 @@ const eventAt = async (seq: number) => {
   if (!parsed.ok) throw new Error(parsed.reason);
   return parsed.event;
 };
+/** An admin key of this name, made on the log: its name is the actor of what it does. */
+const as = async (name: string) => bearer(await createLoggedKey(log, db, { name }));
 const statusOf = (body: any, id: string) => body.accounts.find((a: any) => a.account_id === id);
 const listed = async () =>
   (await call('GET', '/api/v1/accounts')).body.accounts.map((a: any) => a.account_id);
@@ -74,12 +78,16 @@ beforeAll(async () => {
   [log, db] = await Promise.all([createTestLog('accounts'), createTestDatabase('accounts')]);
   projector = startTestProjector(log, db);
   const waitFor = createProjectionWaiter({ sql: db.sql, projector });
-  app = testApp(db, {
-    actions: createActions({ publisher: log.publisher, waitFor }),
-    waitFor,
-    projectorPosition: testProjectorPosition(log, db),
-    clock: () => NOW,
-  });
+  app = testApp(
+    db,
+    {
+      actions: createActions({ publisher: log.publisher, waitFor }),
+      waitFor,
+      projectorPosition: testProjectorPosition(log, db),
+      clock: () => NOW,
+    },
+    { log },
+  );
   // A worker reports for A before anyone registered it.
   await publish(
     capture(A, Date.UTC(2025, 9, 21, 23)), // yesterday in UTC; 22 Oct 07:00 in Shanghai
@@ -117,7 +125,7 @@ describe('accounts', () => {
       'POST',
       '/api/v1/accounts',
       { account_id: B, display_name: ' 移动客服号 ', notes: '周末有人值班' },
-      { 'x-actor': 'ops_wang' },
+      await as('ops_wang'),
     );
     expect(r.status).toBe(201);
     expect(r.headers.get('location')).toBe(path(B));
@@ -161,7 +169,7 @@ describe('accounts', () => {
     expect(r.status).toBe(201);
     expect(r.body.account).toMatchObject({
       registered: true,
-      registered_by: 'operator',
+      registered_by: 'test-admin',
       display_name: '官方旗舰店',
       status: 'paused',
       notes: null,
@@ -171,7 +179,7 @@ describe('accounts', () => {
   });
 
   it('PATCH changes only the fields given, and null clears the notes', async () => {
-    const r = await call('PATCH', path(B), { status: 'disabled' }, { 'x-actor': 'ops_li' });
+    const r = await call('PATCH', path(B), { status: 'disabled' }, await as('ops_li'));
     expect(r.status).toBe(200);
     expect(r.body.account).toMatchObject({
       display_name: '移动客服号',
@@ -189,7 +197,7 @@ describe('accounts', () => {
   });
 
   it('DELETE removes: gone from the lists, history kept; again it answers the first removal', async () => {
-    const r = await call('DELETE', path(A), undefined, { 'x-actor': 'ops_zhao' });
+    const r = await call('DELETE', path(A), undefined, await as('ops_zhao'));
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({
       seq: await streamLast(),
@@ -210,8 +218,9 @@ describe('accounts', () => {
     const messages = await call('GET', `/api/v1/messages?account_id=${encodeURIComponent(A)}`);
     expect(messages.body.messages).toHaveLength(4);
 
+    const someoneElse = await as('someone_else');
     const before = await streamLast();
-    const again = await call('DELETE', path(A), undefined, { 'x-actor': 'someone_else' });
+    const again = await call('DELETE', path(A), undefined, someoneElse);
     expect(again).toMatchObject({ status: 200, body: r.body });
     expect(await streamLast()).toBe(before);
   });

@@ -38,11 +38,15 @@ beforeAll(async () => {
     }),
   ]);
   await projectedTo(db, projector.name, Math.max(...results.map((r) => r.seq)));
-  app = testApp(db, {
-    actions: createActions({ publisher: log.publisher, waitFor }),
-    waitFor,
-    minSeqTimeoutMs: 300,
-  });
+  app = testApp(
+    db,
+    {
+      actions: createActions({ publisher: log.publisher, waitFor }),
+      waitFor,
+      minSeqTimeoutMs: 300,
+    },
+    { log },
+  );
 });
 
 afterAll(async () => {

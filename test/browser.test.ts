@@ -9,6 +9,7 @@ import {
   createTestDatabase,
   createTestLog,
   eventually,
+  insertTestKey,
   projectedTo,
   serveApp,
   startTestProjector,
@@ -48,7 +49,7 @@ async function publish(events: HubEvent[]) {
 }
 
 /** The page: plain EventSource on its own origin, recording everything it is told. */
-const pageHtml = (account: string) => `<!doctype html>
+const pageHtml = (account: string, key: string) => `<!doctype html>
 <html lang="zh-CN">
 <head><meta charset="utf-8"><title>实时消息</title></head>
 <body>
@@ -57,7 +58,9 @@ const pageHtml = (account: string) => `<!doctype html>
   window.received = [];
   window.opens = 0;
   window.errors = [];
-  const source = new EventSource('/api/v1/stream?account_id=' + encodeURIComponent(${JSON.stringify(account)}));
+  // EventSource sends no headers: the key goes in access_token, which the live stream takes
+  const source = new EventSource('/api/v1/stream?account_id=' + encodeURIComponent(${JSON.stringify(account)})
+    + '&access_token=' + encodeURIComponent(${JSON.stringify(key)}));
   for (const type of ['message.created', 'message.edited', 'message.recalled', 'read', 'conversation.updated']) {
     source.addEventListener(type, (e) => {
       window.received.push({ type: e.type, id: e.lastEventId, data: JSON.parse(e.data) });
@@ -87,7 +90,8 @@ beforeAll(async () => {
   [log, db] = await Promise.all([createTestLog('browser'), createTestDatabase('browser')]);
   projector = startTestProjector(log, db, { batchSize: 200 });
   sync = await testSync(log, db, { heartbeatMs: 200 });
-  http = await serveApp(testApp(db, { sync }));
+  // no key added for the page: it sends its own
+  http = await serveApp(testApp(db, { sync }, { key: null }));
   const { hostname, port } = new URL(http.url);
   proxy = await startTcpProxy({ host: hostname, port: Number(port) });
 });
@@ -114,6 +118,7 @@ describe('the live stream in a real browser', () => {
     page.on('pageerror', (e) => pageErrors.push(String(e)));
 
     const account = '浏览器直播账号';
+    const reader = await insertTestKey(db, { role: 'reader', accounts: [account], name: 'browser-page' });
     const id = (msg: number) => messageId(account, pmid(msg));
     const waitForPage = (what: string, predicate: string | ((arg: any) => boolean), arg?: unknown) =>
       page.waitForFunction(predicate, arg, { timeout: 30_000, polling: 20 }).catch((err: Error) => {
@@ -124,7 +129,11 @@ describe('the live stream in a real browser', () => {
     await publish([1, 2, 3].map((msg) => eventOf(account, { kind: 'capture', msg })));
     const pageUrl = `${proxy.url}/e2e.html`;
     await page.route(pageUrl, (route) =>
-      route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: pageHtml(account) }),
+      route.fulfill({
+        status: 200,
+        contentType: 'text/html; charset=utf-8',
+        body: pageHtml(account, reader.key),
+      }),
     );
     await page.goto(pageUrl);
     await waitForPage(

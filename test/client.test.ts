@@ -7,6 +7,7 @@ import type { Projector } from '../src/projections/projector.js';
 import { createProjectionWaiter } from '../src/projections/wait.js';
 import { simulateEvents } from '../src/worker/simulate.js';
 import {
+  createLoggedKey,
   createTestDatabase,
   createTestLog,
   projectedTo,
@@ -33,10 +34,12 @@ beforeAll(async () => {
     ...simulateEvents({ seed: 33, events: 200, accounts: 1, conversationsPerAccount: 4, runId: 'client' }),
   ]);
   await projectedTo(db, projector.name, Math.max(...results.map((r) => r.seq)));
+  // no key is added for it: the client sends its own
   http = await serveApp(
-    testApp(db, { actions: createActions({ publisher: log.publisher, waitFor }), waitFor }),
+    testApp(db, { actions: createActions({ publisher: log.publisher, waitFor }), waitFor }, { key: null }),
   );
-  hub = createHubClient({ baseUrl: http.url });
+  const { key } = await createLoggedKey(log, db, { role: 'operator', name: 'client-ops' });
+  hub = createHubClient({ baseUrl: http.url, apiKey: key });
 });
 
 afterAll(async () => {
@@ -114,5 +117,9 @@ describe('the typed client', () => {
     expect(missing.error!.error.code).toBe('not_found');
     const bad = await hub.GET('/api/v1/conversations', { params: { query: { limit: 0 } } });
     expect(bad.error!.error).toMatchObject({ code: 'invalid_request', field: 'limit' });
+    const anonymous = createHubClient({ baseUrl: http.url });
+    const refused = await anonymous.GET('/api/v1/conversations', { params: { query: { account_id: A } } });
+    expect(refused.response.status).toBe(401);
+    expect(refused.error!.error.code).toBe('unauthorized');
   });
 });

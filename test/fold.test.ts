@@ -321,10 +321,7 @@ describe('fold', () => {
   });
 
   it('lists the accounts a user sent messages to in the order of their first message, counted once each', () => {
-    const other = (pmid: string): HubEvent => ({
-      ...captured(pmid),
-      account_id: 'dy_0',
-    });
+    const other = (pmid: string): HubEvent => ({ ...captured(pmid), account_id: 'dy_0' }) as HubEvent;
     const s = run([captured('1'), other('1'), captured('2'), captured('1'), other('2')]);
     expect(s.users.get('u1')).toMatchObject({ accounts: [ACC, 'dy_0'], messageCount: 4 });
   });
@@ -596,5 +593,42 @@ describe('fold: replies', () => {
     ]);
     expect(s.replies.size).toBe(1);
     expect(reply(s, 'k')).toMatchObject({ status: 'pending', version: 2 });
+  });
+});
+
+describe('fold: API keys', () => {
+  const ev = hubEvents('fold-keys');
+  const K = '00000000000000c1';
+
+  it('creates a key with its hash and scope, touching no account; a second creation changes nothing', () => {
+    const s = run([ev.keyCreated(K, 1000, 'operator', ['dy_1', 'dy_2']), ev.keyCreated(K, 2000, 'admin')]);
+    expect(s.apiKeys.get(K)).toMatchObject({
+      name: `key ${K}`,
+      role: 'operator',
+      accounts: ['dy_1', 'dy_2'],
+      secretSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      createdAt: 1000,
+      createdBy: 'cli:root',
+      createdSeq: 1,
+      revokedSeq: null,
+    });
+    expect(s.accounts.size).toBe(0);
+    expect(s.dirty.accounts.size).toBe(0);
+  });
+
+  it('a revocation is final and keeps the first; one of an unknown key changes nothing', () => {
+    const s = run([
+      ev.keyCreated(K, 1000, 'reader'),
+      ev.keyRevoked(K, 3000),
+      ev.keyRevoked(K, 4000),
+      ev.keyRevoked('00000000000000ff', 5000),
+    ]);
+    expect(s.apiKeys.get(K)).toMatchObject({
+      accounts: null,
+      revokedAt: 3000,
+      revokedSeq: 2,
+      revokedBy: 'cli:root',
+    });
+    expect(s.apiKeys.has('00000000000000ff')).toBe(false);
   });
 });

@@ -7,11 +7,14 @@ import { createLogger } from '../src/logger.js';
 import { type Service, startService } from '../src/main.js';
 import { simulateEvents } from '../src/worker/simulate.js';
 import {
+  bearer,
   createTestDatabase,
   createTestLog,
   eventually,
+  insertTestKey,
   natsUrl,
   projectedTo,
+  type TestKey,
   type TestLog,
 } from './support/env.js';
 import { parseMetrics, type Sample, samples, sum, value } from './support/prometheus.js';
@@ -31,6 +34,12 @@ const events: HubEvent[] = [
 ];
 
 const url = (path: string) => `http://127.0.0.1:${service.port}${path}`;
+/** An operator key, written to the table (a key on the log would show in the counts below). */
+let key: TestKey;
+const withKey = (init: RequestInit = {}): RequestInit => ({
+  ...init,
+  headers: { ...bearer(key), ...(init.headers as Record<string, string>) },
+});
 async function scrape(): Promise<Sample[]> {
   const res = await fetch(url('/metrics'));
   expect(res.status).toBe(200);
@@ -42,6 +51,7 @@ beforeAll(async () => {
   [log, db] = await Promise.all([createTestLog('metrics'), createTestDatabase('metrics')]);
   // Hold the projector's lock, as another process would: the service starts on standby, so the
   // events published meanwhile wait on the log and show up as lag.
+  key = await insertTestKey(db, { role: 'operator', name: 'metrics-ops' });
   holder = await db.sql.reserve();
   await holder`select pg_advisory_lock(hashtextextended(${projector()}, 0))`;
   const withPassword = new URL(db.url);
@@ -106,10 +116,13 @@ describe('metrics and logs of a short run', () => {
     );
 
     // the API's own publisher: a client action
-    const convs = (await (await fetch(url('/api/v1/conversations?account_id=dy_10001'))).json()) as any;
-    const pin = await fetch(url(`/api/v1/conversations/${convs.conversations[0].id}/pin`), {
-      method: 'POST',
-    });
+    const convs = (await (
+      await fetch(url('/api/v1/conversations?account_id=dy_10001'), withKey())
+    ).json()) as any;
+    const pin = await fetch(
+      url(`/api/v1/conversations/${convs.conversations[0].id}/pin`),
+      withKey({ method: 'POST' }),
+    );
     expect(pin.status).toBe(200);
 
     m = await scrape();
@@ -153,7 +166,10 @@ describe('metrics and logs of a short run', () => {
 
   it('counts live-stream connections', async () => {
     const abort = new AbortController();
-    const res = await fetch(url('/api/v1/stream?account_id=dy_10001'), { signal: abort.signal });
+    // the key as EventSource sends it: in the query (and never into the log, see below)
+    const res = await fetch(url(`/api/v1/stream?account_id=dy_10001&access_token=${key.key}`), {
+      signal: abort.signal,
+    });
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     expect(res.headers.get('x-request-id')).toMatch(/\S/);
     const reader = res.body!.getReader();
@@ -174,9 +190,12 @@ describe('metrics and logs of a short run', () => {
   });
 
   it('logs JSON lines: a request id on each request, progress while projecting, no contents or secrets', async () => {
-    const res = await fetch(url('/api/v1/accounts'), { headers: { 'X-Request-Id': 'ops-check-1' } });
+    const res = await fetch(url('/api/v1/accounts'), withKey({ headers: { 'X-Request-Id': 'ops-check-1' } }));
     expect(res.headers.get('x-request-id')).toBe('ops-check-1');
-    const mine = await fetch(url('/api/v1/accounts'), { headers: { 'X-Request-Id': 'bad id with spaces' } });
+    const mine = await fetch(
+      url('/api/v1/accounts'),
+      withKey({ headers: { 'X-Request-Id': 'bad id with spaces' } }),
+    );
     const generated = mine.headers.get('x-request-id')!;
     expect(generated).toMatch(/^[0-9a-f-]{36}$/);
 
@@ -207,6 +226,8 @@ describe('metrics and logs of a short run', () => {
     expect(notRequests.length).toBeLessThan(40);
     const text = lines.map((l) => JSON.stringify(l)).join('\n');
     expect(text).not.toContain(PASSWORD);
+    expect(text).not.toContain(key.key.slice(-43)); // the key's secret, sent in a header and a query
+    expect(lines.some((l) => l.route === '/api/v1/stream')).toBe(true);
     for (const e of events) {
       if (e.type === 'MessageCaptured') expect(text).not.toContain(JSON.stringify(e.payload.content));
       if (e.type === 'MessageEdited') expect(text).not.toContain(JSON.stringify(e.payload.new_content));
@@ -231,8 +252,16 @@ describe('an unhandled error', () => {
       readiness: async () => {
         throw new Error('not under test');
       },
+      // the key is checked before the route reads the database: an admin key, without one
+      keys: {
+        authenticate: async () => ({ keyId: '0'.repeat(16), name: 'admin', role: 'admin', accounts: null }),
+        evict() {},
+        close: async () => {},
+      },
     });
-    const res = await app.request('/api/v1/accounts', { headers: { 'x-request-id': 'boom-1' } });
+    const res = await app.request('/api/v1/accounts', {
+      headers: { 'x-request-id': 'boom-1', authorization: 'Bearer any' },
+    });
     expect(res.status).toBe(500);
     expect(res.headers.get('x-request-id')).toBe('boom-1');
     expect(await res.json()).toEqual({

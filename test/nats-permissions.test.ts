@@ -1,11 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conversationId, type HubEvent } from '../src/events/index.js';
+import { conversationId, HUB_ACCOUNT, type HubEvent } from '../src/events/index.js';
 import { connectNats, type Nats } from '../src/log/connect.js';
 import { createPublisher } from '../src/log/publisher.js';
 import { createSubjects } from '../src/log/subjects.js';
 import { createReplyWorker, type ReplyWorker } from '../src/worker/index.js';
-import { createTestDatabase, eventually } from './support/env.js';
+import { bearer, createTestDatabase, eventually, insertTestKey, type TestKey } from './support/env.js';
 import { cleanups, runCleanups, startService } from './support/faults.js';
 import { type PrivateNats, startNats } from './support/servers.js';
 
@@ -25,6 +25,7 @@ let port: number;
 let worker: Nats;
 let hub: Nats;
 let replies: ReplyWorker | undefined;
+let key: TestKey;
 
 function capture(n: number): HubEvent {
   return {
@@ -59,6 +60,7 @@ beforeAll(async () => {
   });
   const db = await createTestDatabase('nats_permissions');
   cleanups.push(() => db.drop());
+  key = await insertTestKey(db, { role: 'operator', name: 'perm-ops' });
   ({ port } = await startService({
     DATABASE_URL: db.url,
     NATS_URL: server.url,
@@ -123,6 +125,12 @@ describe('NATS permissions (nats-auth.conf)', () => {
     await expect(
       worker.js.publish(subjects.event(A, 'ReplyRequested'), '{}', { timeout: 2000 }),
     ).rejects.toThrow(/Permissions Violation/);
+    // nor an API key of its own
+    for (const type of ['ApiKeyCreated', 'ApiKeyRevoked'] as const) {
+      await expect(
+        worker.js.publish(subjects.event(HUB_ACCOUNT, type), '{}', { timeout: 2000 }),
+      ).rejects.toThrow(/Permissions Violation/);
+    }
     expect(await messages()).toBe(before);
   });
 
@@ -160,19 +168,23 @@ describe('NATS permissions (nats-auth.conf)', () => {
     const conversation = conversationId(A, 'direct', '私信_小美');
     const url = `http://127.0.0.1:${port}/api/v1`;
     await eventually(async () => {
-      const r = await fetch(`${url}/conversations?account_id=${A}`);
+      const r = await fetch(`${url}/conversations?account_id=${A}`, { headers: bearer(key) });
       const body = (await r.json()) as { conversations: { id: string }[] };
       return body.conversations.some((c) => c.id === conversation) ? true : undefined;
     }, 'the captured conversation');
     const asked = await fetch(`${url}/replies`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': 'perm-1' },
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'perm-1', ...bearer(key) },
       body: JSON.stringify({ account_id: A, conversation_id: conversation, content: '在的，您好' }),
     });
     expect(asked.status).toBe(201);
     const { reply } = (await asked.json()) as { reply: { reply_id: string } };
     const done = await eventually(async () => {
-      const r = (await (await fetch(`${url}/replies/${reply.reply_id}`)).json()) as { status: string };
+      const r = (await (
+        await fetch(`${url}/replies/${reply.reply_id}`, { headers: bearer(key) })
+      ).json()) as {
+        status: string;
+      };
       return r.status === 'pending' ? undefined : r;
     }, 'the reply to be reported');
     expect(done).toMatchObject({ status: 'sent' });

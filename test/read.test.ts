@@ -65,7 +65,7 @@ beforeAll(async () => {
   [log, db] = await Promise.all([createTestLog('read'), createTestDatabase('read')]);
   projector = startTestProjector(log, db);
   const waitFor = createProjectionWaiter({ sql: db.sql, projector });
-  app = testApp(db, { actions: createActions({ publisher: log.publisher, waitFor }), waitFor });
+  app = testApp(db, { actions: createActions({ publisher: log.publisher, waitFor }), waitFor }, { log });
   await publish([
     capture('a1', 'ca', 1000),
     capture('a2', 'ca', 2000),

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKeyStore } from '../src/auth/key-store.js';
+import { createKeyCommands } from '../src/commands/api-keys.js';
 import { checksumReadModels } from '../src/db/checksum.js';
 import type { HubEvent } from '../src/events/index.js';
+import { silentLogger } from '../src/logger.js';
 import type { Projector } from '../src/projections/projector.js';
+import { pollCheckpoint } from '../src/projections/wait.js';
 import { ProjectorLockError } from '../src/replay/handover.js';
 import { rebuildReadModels } from '../src/replay/rebuild.js';
 import { createScratchSchema, dropAbandonedSchemas } from '../src/replay/schema.js';
@@ -10,6 +14,7 @@ import { verifyReadModels } from '../src/replay/verify.js';
 import { simulateEvents } from '../src/worker/simulate.js';
 import { withClientActions } from '../src/worker/simulate-actions.js';
 import {
+  createLoggedKey,
   createTestDatabase,
   createTestLog,
   natsUrl,
@@ -208,8 +213,35 @@ describe('rebuild', () => {
     expect(fixed!.unread_count).toBe(conv!.unread_count);
   });
 
+  it('keeps API keys: they are events on the log like the rest', async () => {
+    const kept = await createLoggedKey(log, db, { role: 'reader', accounts: [A], name: 'rb-kept' });
+    const gone = await createLoggedKey(log, db, { role: 'admin', name: 'rb-revoked' });
+    const revoked = await createKeyCommands({
+      publisher: log.publisher,
+      waitFor: pollCheckpoint(db.sql, projector.name),
+      db: db.db,
+    }).revoke(gone.keyId, 'cli:test', 30_000);
+    expect(revoked?.projected).toBe(true);
+    const rows = () => db.sql`select * from api_keys order by key_id`;
+    const before = await rows();
+    await rebuildReadModels(deps());
+    expect(await rows()).toEqual(before);
+    const store = createKeyStore({ db: db.db, sql: db.sql, log: silentLogger() });
+    try {
+      expect(await store.authenticate(kept.key)).toMatchObject({
+        name: 'rb-kept',
+        role: 'reader',
+        accounts: [A],
+      });
+      expect(await store.authenticate(gone.key)).toBeNull();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('keeps answering queries, with consistent answers, while it rebuilds and swaps', async () => {
-    const app = testApp(db);
+    // the admin key the requests send is on the log: the rebuilt tables have it too
+    const app = testApp(db, {}, { log });
     const [conv] = await db.sql<{ id: string; unread_count: number }[]>`
       select id, unread_count from conversations where account_id = ${A} and unread_count > 0 order by id limit 1`;
     // a wrong value only the old tables hold: each answer comes from the old or the new tables

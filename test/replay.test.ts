@@ -128,6 +128,12 @@ function history(): HubEvent[] {
     hub.removed(B, T + 700),
     chat(B, { kind: 'capture', msg: 20 }), // a worker still reporting for a removed account
     hub.updated(B, T + 800, { display_name: '删了还改' }),
+    hub.keyCreated('00000000000000a1', T + 900, 'reader', [A]),
+    hub.keyCreated('00000000000000a2', T + 901, 'admin'),
+    hub.keyRevoked('00000000000000a1', T + 950),
+    hub.keyRevoked('00000000000000a1', T + 960), // again: the first stands
+    { ...hub.keyCreated('00000000000000a2', T + 970, 'reader'), event_id: 'replay-key-again' }, // the first stands
+    hub.keyRevoked('00000000000000ff', T + 980), // an unknown key: nothing
   );
   return events;
 }
@@ -189,6 +195,14 @@ describe('replay', () => {
     expect(accounts).toEqual([
       { account_id: B, removed: true, display_name: `店铺${B}`, status: 'active' },
       { account_id: A, removed: false, display_name: `店铺${A}`, status: 'paused' },
+    ]); // the keys' events, on the hub's own account, add none
+    const keys = await one.sql<
+      { key_id: string; role: string; accounts: string[] | null; revoked_at: number | null }[]
+    >`
+      select key_id, role, accounts, revoked_at from api_keys order by key_id`;
+    expect(keys).toEqual([
+      { key_id: '00000000000000a1', role: 'reader', accounts: [A], revoked_at: T + 950 },
+      { key_id: '00000000000000a2', role: 'admin', accounts: null, revoked_at: null },
     ]);
   });
 });

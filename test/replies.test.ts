@@ -109,7 +109,7 @@ beforeAll(async () => {
   [log, db] = await Promise.all([createTestLog('replies'), createTestDatabase('replies')]);
   projector = startTestProjector(log, db);
   const waitFor = createProjectionWaiter({ sql: db.sql, projector });
-  app = testApp(db, { actions: createActions({ publisher: log.publisher, waitFor }), waitFor });
+  app = testApp(db, { actions: createActions({ publisher: log.publisher, waitFor }), waitFor }, { log });
   await publish(
     ev.registered(A, T0),
     ev.registered(B, T0),
@@ -150,7 +150,7 @@ describe('POST /api/v1/replies and the reply worker', () => {
         content: '有的亲，XL还有货',
         status: 'pending',
         attempts: 0,
-        requested_by: 'operator',
+        requested_by: 'test-admin',
         platform_message_id: null,
       },
     });

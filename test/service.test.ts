@@ -4,6 +4,8 @@ import { silentLogger } from '../src/logger.js';
 import { type Service, startService } from '../src/main.js';
 import { simulateEvents } from '../src/worker/simulate.js';
 import {
+  bearer,
+  createLoggedKey,
   createTestDatabase,
   createTestLog,
   eventually,
@@ -105,6 +107,7 @@ describe('service', () => {
       ...simulateEvents({ seed: 13, events: 30, accounts: 1, runId: 'svc3' }),
     ]);
     await projectedTo(db, `read-models:${log.stream}`, events.at(-1)!.seq);
+    const operator = bearer(await createLoggedKey(log, db, { role: 'operator', name: 'svc-ops' }));
     const api = async (
       method: string,
       path: string,
@@ -113,7 +116,7 @@ describe('service', () => {
     ) => {
       const res = await fetch(`http://127.0.0.1:${s.port}${path}`, {
         method,
-        headers: { 'content-type': 'application/json', ...headers },
+        headers: { 'content-type': 'application/json', ...operator, ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       return { status: res.status, body: (await res.json()) as any };

@@ -79,7 +79,7 @@ const user = (id: string, query = '') => call('GET', `/api/v1/users/${encodeURIC
 beforeAll(async () => {
   [log, db] = await Promise.all([createTestLog('users'), createTestDatabase('users')]);
   projector = startTestProjector(log, db);
-  app = testApp(db);
+  app = testApp(db, {}, { log });
 });
 
 afterAll(async () => {

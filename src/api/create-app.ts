@@ -1,14 +1,17 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { type AuditLog, type AuditLogs, singleAudit } from '../audit/audit-log.js';
+import type { KeyStore } from '../auth/key-store.js';
 import type { Actions } from '../commands/actions.js';
 import type { Drizzle } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { WaitForSeq } from '../projections/wait.js';
 import type { Sync } from '../sync/index.js';
+import { requireApiKey } from './auth.js';
 import type { AppEnv } from './env.js';
 import { ApiError, badRequest, createErrorHandler, errorBody, validationHook } from './errors.js';
 import { observeRequests } from './observe.js';
+import { createRateLimiter } from './rate-limit.js';
 import { type ProjectorPosition, registerAccountRoutes } from './routes/accounts.routes.js';
 import { registerActionRoutes } from './routes/actions.routes.js';
 import { registerAdminRoutes } from './routes/admin.routes.js';
@@ -28,6 +31,12 @@ import { registerUserRoutes } from './routes/users.routes.js';
 export interface AppDeps {
   db: Drizzle;
   log: Logger;
+  /** The API keys every `/api/v1` route requires. */
+  keys: KeyStore;
+  /** Requests a second per key (token bucket, in this process) and the burst; absent or rps 0: no limit. */
+  rateLimit?: { rps: number; burst: number };
+  /** Largest request body, in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
   readiness: () => Promise<Readiness>;
   /** Client actions; without them the API serves reads only. */
   actions?: Actions;
@@ -42,8 +51,6 @@ export interface AppDeps {
    * `min_seq` needs `account_id`.
    */
   partitioned?: boolean;
-  /** Only `/health`, `/ready` and `/metrics` (a process in the `projector` role). */
-  operationsOnly?: boolean;
   /** How long a GET with `min_seq` may wait. */
   minSeqTimeoutMs?: number;
   /** The projector's checkpoint and the stream's end, for the accounts' lag; without it the lag is null. */
@@ -56,16 +63,33 @@ export interface AppDeps {
   metrics?: Metrics;
 }
 
-/** The HTTP API. Builds no connections: everything it needs is passed in. */
-export function createApp(deps: AppDeps) {
+/**
+ * `/health`, `/ready` and `/metrics` only, with the API's logs and errors: the whole HTTP
+ * surface of a process in the `projector` role, and the start of every app.
+ */
+export function createOperationsApp(deps: Pick<AppDeps, 'log' | 'readiness' | 'metrics'>) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use(...observeRequests(deps.log, deps.metrics));
   app.onError(createErrorHandler(deps.log));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   registerHealthRoutes(app, deps.readiness);
   if (deps.metrics) registerMetricsRoutes(app, deps.metrics);
-  if (deps.operationsOnly) return app;
+  return app;
+}
+
+/** The HTTP API. Builds no connections: everything it needs is passed in. */
+export function createApp(deps: AppDeps) {
+  const app = createOperationsApp(deps);
   registerDocsRoutes(app);
+  // everything under /api/v1 needs a key, first of all: nothing is read or waited for before
+  app.use(
+    '/api/v1/*',
+    ...requireApiKey({
+      keys: deps.keys,
+      rateLimiter: deps.rateLimit && deps.rateLimit.rps > 0 ? createRateLimiter(deps.rateLimit) : undefined,
+      maxBodyBytes: deps.maxBodyBytes ?? 1024 * 1024,
+    }),
+  );
   // Read your own writes: any GET may name the sequence its answer must include.
   app.use('/api/v1/*', async (c, next) => {
     const raw = c.req.query('min_seq');

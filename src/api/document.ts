@@ -24,6 +24,8 @@ export function createUnconnectedApp() {
     db: untouched('the database'),
     actions: untouched('actions'),
     sync: untouched('sync'),
+    audit: untouched('the audit log'),
+    keys: untouched('the API keys'),
     readiness: untouched('readiness'),
     metrics: createMetrics(),
     log: silentLogger(),

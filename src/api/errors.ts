@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
+import { OutOfScopeError } from '../commands/actions.js';
 import type { Logger } from '../logger.js';
 import type { AppEnv } from './env.js';
 
@@ -60,6 +61,7 @@ export function validationHook(
 export function createErrorHandler(log: Logger) {
   return (err: Error, c: Context<AppEnv>) => {
     if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.issues), err.status);
+    if (err instanceof OutOfScopeError) return c.json(errorBody('forbidden', err.message), 403);
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;
       const code = status === 400 ? 'invalid_request' : status === 413 ? 'payload_too_large' : 'http_error';

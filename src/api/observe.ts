@@ -25,7 +25,8 @@ export function routeOf(c: Context): string {
  * First in the chain: gives the request an id (the caller's `X-Request-Id` when it is a sane
  * token, else a new UUID), returns it in `X-Request-Id`, puts a child logger carrying it in
  * `c.var.log`, and on the way out logs one line and observes the duration.
- * Nothing of the request's body or query is logged: they can hold message contents.
+ * Nothing of the request's body, query or headers is logged: they can hold message contents
+ * and API keys (the live stream takes one in its query, `access_token`).
  */
 export function observeRequests(log: Logger, metrics?: Metrics): MiddlewareHandler<AppEnv>[] {
   return [

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Env } from 'hono';
+import { rolesWith } from '../auth/api-keys.js';
+import { accessOf, QUERY_TOKEN_ROUTES } from './access.js';
+import { ACCESS_TOKEN_PARAM } from './auth.js';
 
 export type OpenApiDocument = ReturnType<OpenAPIHono['getOpenAPI31Document']>;
 type Operation = NonNullable<NonNullable<OpenApiDocument['paths']>[string]['get']>;
@@ -16,6 +19,10 @@ const TAGS = [
   { name: 'sync', description: 'Incremental sync by stream sequence, device cursors, the live stream (SSE)' },
   { name: 'users', description: 'Platform users as the workers saw them; blocking' },
   { name: 'replies', description: 'Replies operators ask for, executed by the workers through the log' },
+  {
+    name: 'audit',
+    description: 'The raw history of the log as stored, message timelines and the hash chain',
+  },
   { name: 'admin', description: 'Rejected events and live-stream counters' },
   { name: 'operations', description: 'Health, readiness, metrics and this documentation' },
 ];
@@ -23,6 +30,14 @@ const TAGS = [
 const DESCRIPTION = `The HTTP API of im-hub, the event-sourced message hub. Reads come from the read models;
 actions append events to the log and answer once they are projected (200/201), or with the
 sequence to wait for (202).
+
+- Every \`/api/v1\` route needs an API key: \`Authorization: Bearer imhub_…\` (made with
+  \`im-hub keys create\`). Missing, unknown or revoked: 401. Each route names the roles it needs
+  (\`reader\` reads, \`operator\` also acts, \`auditor\` also reads the raw history and recalled
+  content, \`admin\` everything); a key of another role, or limited to other accounts, gets 403.
+  Lists without an \`account_id\` show only the key's accounts.
+- Each key may make \`RATE_LIMIT_RPS\` requests a second (bursts of \`RATE_LIMIT_BURST\`) per
+  service process, else 429 with \`Retry-After\`; a body over \`MAX_BODY_BYTES\` is a 413.
 
 - All times are epoch milliseconds.
 - Errors are \`{ "error": { "code", "message", "field"?, "issues"? } }\`: 400 names the field, 404
@@ -73,6 +88,21 @@ function addCommonContract(doc: OpenApiDocument): void {
   doc.components.headers = {
     ...doc.components.headers,
     RequestId: { description: 'The id of this request in the service log', schema: { type: 'string' } },
+    RetryAfter: { description: 'Seconds to wait before retrying', schema: { type: 'integer' } },
+  };
+  doc.components.securitySchemes = {
+    ...doc.components.securitySchemes,
+    bearer: {
+      type: 'http',
+      scheme: 'bearer',
+      description: 'An API key from `im-hub keys create`: `imhub_<key id>_<secret>`',
+    },
+    accessToken: {
+      type: 'apiKey',
+      in: 'query',
+      name: ACCESS_TOKEN_PARAM,
+      description: 'The same key in the query, for EventSource (the live stream only); never logged',
+    },
   };
   const error = (description: string) => ({
     description,
@@ -86,6 +116,21 @@ function addCommonContract(doc: OpenApiDocument): void {
       'not_projected_yet: the read models have not reached min_seq within the wait (retry after Retry-After seconds); unavailable: this process cannot wait',
     ),
     InternalError: error('internal: the service logged the details under this request id'),
+    Unauthorized: {
+      ...error('unauthorized: no API key, or an unknown or revoked one'),
+      headers: {
+        'X-Request-Id': ref('headers', 'RequestId'),
+        'WWW-Authenticate': { description: 'Bearer', schema: { type: 'string' } },
+      },
+    },
+    Forbidden: error(
+      "forbidden: the key's role may not call this route, or the account is outside its scope",
+    ),
+    RateLimited: {
+      ...error('rate_limited: too many requests with this key; retry after Retry-After seconds'),
+      headers: { 'X-Request-Id': ref('headers', 'RequestId'), 'Retry-After': ref('headers', 'RetryAfter') },
+    },
+    PayloadTooLarge: error("payload_too_large: the body is over the service's MAX_BODY_BYTES"),
   };
 
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
@@ -99,6 +144,23 @@ function addCommonContract(doc: OpenApiDocument): void {
         op.parameters.push(ref('parameters', 'MinSeq'));
         responses['400'] ??= ref('responses', 'InvalidRequest');
         responses['503'] ??= ref('responses', 'NotProjectedYet');
+      }
+      if (path.startsWith('/api/v1/')) {
+        const key = `${method.toUpperCase()} ${path}`;
+        const access = accessOf(key);
+        const roles = rolesWith(access.permission);
+        op.security = QUERY_TOKEN_ROUTES.has(key) ? [{ bearer: [] }, { accessToken: [] }] : [{ bearer: [] }];
+        op.description = [
+          `**Roles:** ${roles.join(', ')}${access.allAccounts ? ' (with a key for all accounts)' : ''}.`,
+          op.description,
+        ]
+          .filter(Boolean)
+          .join('\n\n');
+        (op as Record<string, unknown>)['x-roles'] = roles;
+        responses['401'] ??= ref('responses', 'Unauthorized');
+        responses['403'] ??= ref('responses', 'Forbidden');
+        responses['429'] ??= ref('responses', 'RateLimited');
+        if (op.requestBody) responses['413'] ??= ref('responses', 'PayloadTooLarge');
       }
       responses['500'] ??= ref('responses', 'InternalError');
       for (const response of Object.values(responses)) {

@@ -81,18 +81,6 @@ export const RecallSchema = z
   })
   .openapi('Recall');
 
-/** Who acts, for actions that record it (an edit's editor, a recall's author); there is no auth yet. */
-export const ActorHeader = z.object({
-  'x-actor': z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters')
-    .optional()
-    .describe('the operator acting; "operator" when absent'),
-});
-export const DEFAULT_ACTOR = 'operator';
-
 export const ConversationSchema = z
   .object({
     id: z.string(),

@@ -95,6 +95,8 @@ function touchesConversation(e: HubEvent, c: ConversationRef): boolean {
     case 'ReplySucceeded':
     case 'ReplyFailed':
     case 'ReplyExpired':
+    case 'ApiKeyCreated':
+    case 'ApiKeyRevoked':
       return false;
     default: {
       const unknown: never = e;

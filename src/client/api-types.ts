@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Monitored accounts (registered or seen on the log), removed ones left out */
+        /**
+         * Monitored accounts (registered or seen on the log), removed ones left out
+         * @description **Roles:** reader, operator, auditor, admin.
+         */
         get: {
             parameters: {
                 query?: {
@@ -40,18 +43,22 @@ export interface paths {
                     };
                 };
                 400: components["responses"]["InvalidRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
                 503: components["responses"]["NotProjectedYet"];
             };
         };
         put?: never;
-        /** Register a monitored account: appends AccountRegistered */
+        /**
+         * Register a monitored account: appends AccountRegistered
+         * @description **Roles:** admin.
+         */
         post: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description the operator acting; "operator" when absent */
-                    "x-actor"?: string;
                     /** @description Your id for this request (up to 128 of A-Z a-z 0-9 _ - =); returned, and on every log line of the request. A new one is made when absent or malformed. */
                     "x-request-id"?: components["parameters"]["RequestId"];
                 };
@@ -110,6 +117,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
                 /** @description Not found */
                 404: {
                     headers: {
@@ -130,6 +139,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                413: components["responses"]["PayloadTooLarge"];
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
             };
         };
@@ -146,7 +157,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One monitored account */
+        /**
+         * One monitored account
+         * @description **Roles:** reader, operator, auditor, admin.
+         */
         get: {
             parameters: {
                 query?: {
@@ -185,6 +199,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
                 /** @description Not found */
                 404: {
                     headers: {
@@ -195,19 +211,21 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
                 503: components["responses"]["NotProjectedYet"];
             };
         };
         put?: never;
         post?: never;
-        /** Stop monitoring an account: appends AccountRemoved; its history stays. Again, answers the first */
+        /**
+         * Stop monitoring an account: appends AccountRemoved; its history stays. Again, answers the first
+         * @description **Roles:** admin.
+         */
         delete: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description the operator acting; "operator" when absent */
-                    "x-actor"?: string;
                     /** @description Your id for this request (up to 128 of A-Z a-z 0-9 _ - =); returned, and on every log line of the request. A new one is made when absent or malformed. */
                     "x-request-id"?: components["parameters"]["RequestId"];
                 };
@@ -253,6 +271,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
                 /** @description Not found */
                 404: {
                     headers: {
@@ -263,18 +283,20 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
             };
         };
         options?: never;
         head?: never;
-        /** Change an account's display name, platform, status or notes: appends AccountUpdated */
+        /**
+         * Change an account's display name, platform, status or notes: appends AccountUpdated
+         * @description **Roles:** admin.
+         */
         patch: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description the operator acting; "operator" when absent */
-                    "x-actor"?: string;
                     /** @description Your id for this request (up to 128 of A-Z a-z 0-9 _ - =); returned, and on every log line of the request. A new one is made when absent or malformed. */
                     "x-request-id"?: components["parameters"]["RequestId"];
                 };
@@ -331,6 +353,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
                 /** @description Not found */
                 404: {
                     headers: {
@@ -341,6 +365,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                413: components["responses"]["PayloadTooLarge"];
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
             };
         };
@@ -353,7 +379,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every monitored account at a glance: last capture, messages today, unread, pending replies, lag */
+        /**
+         * Every monitored account at a glance: last capture, messages today, unread, pending replies, lag
+         * @description **Roles:** reader, operator, auditor, admin.
+         */
         get: {
             parameters: {
                 query?: {
@@ -416,6 +445,9 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
                 503: components["responses"]["NotProjectedYet"];
             };
@@ -435,7 +467,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Live-stream connections of this process, and how many ended or were cut off */
+        /**
+         * Live-stream connections of this process, and how many ended or were cut off
+         * @description **Roles:** admin (with a key for all accounts).
+         */
         get: {
             parameters: {
                 query?: {
@@ -462,6 +497,9 @@ export interface paths {
                     };
                 };
                 400: components["responses"]["InvalidRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
                 503: components["responses"]["NotProjectedYet"];
             };
@@ -481,7 +519,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Events on the log that failed validation, in sequence order */
+        /**
+         * Events on the log that failed validation, in sequence order
+         * @description **Roles:** admin (with a key for all accounts).
+         */
         get: {
             parameters: {
                 query?: {
@@ -523,6 +564,288 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["RateLimited"];
+                500: components["responses"]["InternalError"];
+                503: components["responses"]["NotProjectedYet"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/chain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit hash chain: the hash at one sequence, or the stored checkpoints
+         * @description **Roles:** auditor, admin (with a key for all accounts).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description without seq: checkpoints after this sequence */
+                    after_seq?: string;
+                    /** @description how many at most (1–1000, default 100) */
+                    limit?: number;
+                    /** @description Answer only once the read models include this stream sequence (the `seq` an action returned); waits up to 5 s, else 503 */
+                    min_seq?: components["parameters"]["MinSeq"];
+                    /** @description the sequence whose hash to give */
+                    seq?: string;
+                };
+                header?: {
+                    /** @description Your id for this request (up to 128 of A-Z a-z 0-9 _ - =); returned, and on every log line of the request. A new one is made when absent or malformed. */
+                    "x-request-id"?: components["parameters"]["RequestId"];
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The hash at `seq`, or a page of checkpoints */
+                200: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["RequestId"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            checkpoint: {
+                                hash: string;
+                                log_matches: boolean;
+                                seq: number;
+                            } | null;
+                            checkpoint_every: number;
+                            hash: string;
+                            head: {
+                                hash: string;
+                                seq: number;
+                            };
+                            prev_hash: string;
+                            seq: number;
+                            stored_at: number;
+                            subject: string;
+                        } | {
+                            checkpoint_every: number;
+                            checkpoints: {
+                                hash: string;
+                                seq: number;
+                            }[];
+                            has_more: boolean;
+                            head: {
+                                hash: string;
+                                seq: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Invalid input: the body names the field */
+                400: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["RequestId"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                /** @description Not found */
+                404: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["RequestId"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The chain has not reached that sequence yet */
+                409: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["RequestId"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                429: components["responses"]["RateLimited"];
+                500: components["responses"]["InternalError"];
+                503: components["responses"]["NotProjectedYet"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The raw history: stored events exactly as stored, in sequence order
+         * @description **Roles:** auditor, admin.
+         *
+         *     JSON pages (`limit`, continue from `next_from_seq` while `has_more`), or with `Accept: application/x-ndjson` the whole range streamed as an export carrying the hash chain (see the README).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description a monitored account: its platform id, e.g. dy_10001 */
+                    account_id?: string;
+                    /** @description events naming this conversation */
+                    conversation_id?: string;
+                    /** @description first stream sequence (default 1) */
+                    from_seq?: string;
+                    /** @description most events in a JSON page (NDJSON streams the whole range) */
+                    limit?: number;
+                    /** @description Answer only once the read models include this stream sequence (the `seq` an action returned); waits up to 5 s, else 503 */
+                    min_seq?: components["parameters"]["MinSeq"];
+                    /** @description last stream sequence, inclusive (default: the end of the stream) */
+                    to_seq?: string;
+                    /** @description event type; repeat for several */
+                    type?: ("MessageCaptured" | "MessageEdited" | "MessageRecalled" | "ConversationPinned" | "ConversationUnpinned" | "ConversationArchived" | "ConversationUnarchived" | "ConversationMuted" | "ConversationTagged" | "ConversationUntagged" | "UserBlocked" | "UserUnblocked" | "MessagesMarkedRead" | "UserProfileObserved" | "AccountRegistered" | "AccountUpdated" | "AccountRemoved" | "ReplyRequested" | "ReplySucceeded" | "ReplyFailed" | "ReplyExpired" | "ApiKeyCreated" | "ApiKeyRevoked") | ("MessageCaptured" | "MessageEdited" | "MessageRecalled" | "ConversationPinned" | "ConversationUnpinned" | "ConversationArchived" | "ConversationUnarchived" | "ConversationMuted" | "ConversationTagged" | "ConversationUntagged" | "UserBlocked" | "UserUnblocked" | "MessagesMarkedRead" | "UserProfileObserved" | "AccountRegistered" | "AccountUpdated" | "AccountRemoved" | "ReplyRequested" | "ReplySucceeded" | "ReplyFailed" | "ReplyExpired" | "ApiKeyCreated" | "ApiKeyRevoked")[];
+                };
+                header?: {
+                    /** @description Your id for this request (up to 128 of A-Z a-z 0-9 _ - =); returned, and on every log line of the request. A new one is made when absent or malformed. */
+                    "x-request-id"?: components["parameters"]["RequestId"];
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page, or the export stream */
+                200: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["RequestId"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            events: components["schemas"]["StoredEvent"][];
+                            has_more: boolean;
+                            next_from_seq: number;
+                            to_seq: number;
+                        };
+                        "application/x-ndjson": string;
+                    };
+                };
+                /** @description Invalid input: the body names the field */
+                400: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["RequestId"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                /** @description Not found */
+                404: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["RequestId"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                429: components["responses"]["RateLimited"];
+                500: components["responses"]["InternalError"];
+                503: components["responses"]["NotProjectedYet"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/messages/{id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every event that changed one message, in log order, as stored
+         * @description **Roles:** auditor, admin.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Answer only once the read models include this stream sequence (the `seq` an action returned); waits up to 5 s, else 503 */
+                    min_seq?: components["parameters"]["MinSeq"];
+                };
+                header?: {
+                    /** @description Your id for this request (up to 128 of A-Z a-z 0-9 _ - =); returned, and on every log line of the request. A new one is made when absent or malformed. */
+                    "x-request-id"?: components["parameters"]["RequestId"];
+                };
+                path: {
+                    /** @description a message id (m_…) as the API returns it */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The events, oldest first */
+                200: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["RequestId"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MessageTimeline"];
+                    };
+                };
+                /** @description Invalid input: the body names the field */
+                400: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["RequestId"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                /** @description Not found */
+                404: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["RequestId"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
                 503: components["responses"]["NotProjectedYet"];
             };
@@ -542,7 +865,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An account's blocked users */
+        /**
+         * An account's blocked users
+         * @description **Roles:** reader, operator, auditor, admin.
+         */
         get: {
             parameters: {
                 query: {
@@ -588,6 +914,9 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
                 503: components["responses"]["NotProjectedYet"];
             };
@@ -607,7 +936,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Comments only */
+        /**
+         * Comments only
+         * @description **Roles:** reader, operator, auditor, admin.
+         */
         get: {
             parameters: {
                 query?: {
@@ -653,6 +985,9 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
                 503: components["responses"]["NotProjectedYet"];
             };
@@ -672,7 +1007,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Conversations: pinned first, then by the chosen sort; filters by status, tag, pin and text */
+        /**
+         * Conversations: pinned first, then by the chosen sort; filters by status, tag, pin and text
+         * @description **Roles:** reader, operator, auditor, admin.
+         */
         get: {
             parameters: {
                 query?: {
@@ -725,6 +1063,9 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
                 503: components["responses"]["NotProjectedYet"];
             };
@@ -744,7 +1085,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One conversation */
+        /**
+         * One conversation
+         * @description **Roles:** reader, operator, auditor, admin.
+         */
         get: {
             parameters: {
                 query?: {
@@ -783,6 +1127,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
                 /** @description Not found */
                 404: {
                     headers: {
@@ -793,6 +1139,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
                 503: components["responses"]["NotProjectedYet"];
             };
@@ -802,7 +1149,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Archive or unarchive, mute (until a time) or unmute (null) */
+        /**
+         * Archive or unarchive, mute (until a time) or unmute (null)
+         * @description **Roles:** operator, admin.
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -855,6 +1205,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
                 /** @description Not found */
                 404: {
                     headers: {
@@ -865,6 +1217,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                413: components["responses"]["PayloadTooLarge"];
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
             };
         };
@@ -879,7 +1233,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pin a conversation */
+        /**
+         * Pin a conversation
+         * @description **Roles:** operator, admin.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -925,6 +1282,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
                 /** @description Not found */
                 404: {
                     headers: {
@@ -935,10 +1294,14 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
             };
         };
-        /** Unpin a conversation */
+        /**
+         * Unpin a conversation
+         * @description **Roles:** operator, admin.
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -984,6 +1347,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
                 /** @description Not found */
                 404: {
                     headers: {
@@ -994,6 +1359,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
             };
         };
@@ -1011,7 +1377,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add tags (trimmed, 1-32 characters, at most 20 a conversation) */
+        /**
+         * Add tags (trimmed, 1-32 characters, at most 20 a conversation)
+         * @description **Roles:** operator, admin.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1063,6 +1432,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
                 /** @description Not found */
                 404: {
                     headers: {
@@ -1073,6 +1444,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                413: components["responses"]["PayloadTooLarge"];
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
             };
         };
@@ -1092,7 +1465,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove a tag */
+        /**
+         * Remove a tag
+         * @description **Roles:** operator, admin.
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -1139,6 +1515,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
                 /** @description Not found */
                 404: {
                     headers: {
@@ -1149,6 +1527,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
             };
         };
@@ -1164,7 +1543,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Conversations whose friend's name or messages match */
+        /**
+         * Conversations whose friend's name or messages match
+         * @description **Roles:** reader, operator, auditor, admin.
+         */
         get: {
             parameters: {
                 query: {
@@ -1212,6 +1594,9 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
                 503: components["responses"]["NotProjectedYet"];
             };
@@ -1231,7 +1616,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Unread totals of an account (muted, archived and blocked conversations are left out of the total) */
+        /**
+         * Unread totals of an account (muted, archived and blocked conversations are left out of the total)
+         * @description **Roles:** reader, operator, auditor, admin.
+         */
         get: {
             parameters: {
                 query: {
@@ -1271,6 +1659,9 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
                 503: components["responses"]["NotProjectedYet"];
             };
@@ -1290,7 +1681,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The account’s devices, with their cursor, lag and when they were last seen */
+        /**
+         * The account’s devices, with their cursor, lag and when they were last seen
+         * @description **Roles:** reader, operator, auditor, admin.
+         */
         get: {
             parameters: {
                 query: {
@@ -1333,6 +1727,9 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
                 503: components["responses"]["NotProjectedYet"];
             };
@@ -1352,7 +1749,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Direct messages only */
+        /**
+         * Direct messages only
+         * @description **Roles:** reader, operator, auditor, admin.
+         */
         get: {
             parameters: {
                 query?: {
@@ -1398,6 +1798,9 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
                 503: components["responses"]["NotProjectedYet"];
             };
@@ -1417,7 +1820,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Messages (DMs and comments), keyset-paginated newest first */
+        /**
+         * Messages (DMs and comments), keyset-paginated newest first
+         * @description **Roles:** reader, operator, auditor, admin.
+         */
         get: {
             parameters: {
                 query?: {
@@ -1463,6 +1869,9 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
                 503: components["responses"]["NotProjectedYet"];
             };
@@ -1482,7 +1891,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One message in its current state */
+        /**
+         * One message in its current state
+         * @description **Roles:** reader, operator, auditor, admin.
+         */
         get: {
             parameters: {
                 query?: {
@@ -1523,6 +1935,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
                 /** @description Not found */
                 404: {
                     headers: {
@@ -1533,17 +1947,19 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
                 503: components["responses"]["NotProjectedYet"];
             };
         };
-        /** Correct an outbound message: appends a MessageEdited by the caller (X-Actor) */
+        /**
+         * Correct an outbound message: appends a MessageEdited by the calling key
+         * @description **Roles:** operator, admin.
+         */
         put: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description the operator acting; "operator" when absent */
-                    "x-actor"?: string;
                     /** @description Your id for this request (up to 128 of A-Z a-z 0-9 _ - =); returned, and on every log line of the request. A new one is made when absent or malformed. */
                     "x-request-id"?: components["parameters"]["RequestId"];
                 };
@@ -1600,6 +2016,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
                 /** @description Not found */
                 404: {
                     headers: {
@@ -1620,17 +2038,20 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                413: components["responses"]["PayloadTooLarge"];
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
             };
         };
         post?: never;
-        /** Recall a message: appends a MessageRecalled by the caller (X-Actor); again, answers the first */
+        /**
+         * Recall a message: appends a MessageRecalled by the calling key; again, answers the first
+         * @description **Roles:** operator, admin.
+         */
         delete: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description the operator acting; "operator" when absent */
-                    "x-actor"?: string;
                     /** @description Your id for this request (up to 128 of A-Z a-z 0-9 _ - =); returned, and on every log line of the request. A new one is made when absent or malformed. */
                     "x-request-id"?: components["parameters"]["RequestId"];
                 };
@@ -1683,6 +2104,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
                 /** @description Not found */
                 404: {
                     headers: {
@@ -1693,6 +2116,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
             };
         };
@@ -1708,7 +2132,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every version of a message: the original capture, then each edit */
+        /**
+         * Every version of a message: the original capture, then each edit
+         * @description **Roles:** reader, operator, auditor, admin.
+         */
         get: {
             parameters: {
                 query?: {
@@ -1749,6 +2176,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
                 /** @description Not found */
                 404: {
                     headers: {
@@ -1759,6 +2188,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
                 503: components["responses"]["NotProjectedYet"];
             };
@@ -1780,7 +2210,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark one message read */
+        /**
+         * Mark one message read
+         * @description **Roles:** operator, admin.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1826,6 +2259,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
                 /** @description Not found */
                 404: {
                     headers: {
@@ -1836,6 +2271,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
             };
         };
@@ -1852,7 +2288,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every version of a message: the original capture, then each edit */
+        /**
+         * Every version of a message: the original capture, then each edit
+         * @description **Roles:** reader, operator, auditor, admin.
+         */
         get: {
             parameters: {
                 query?: {
@@ -1893,6 +2332,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
                 /** @description Not found */
                 404: {
                     headers: {
@@ -1903,6 +2344,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
                 503: components["responses"]["NotProjectedYet"];
             };
@@ -1928,7 +2370,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Mark a whole conversation read up to a time, or some messages */
+        /**
+         * Mark a whole conversation read up to a time, or some messages
+         * @description **Roles:** operator, admin.
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -1980,6 +2425,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
                 /** @description Not found */
                 404: {
                     headers: {
@@ -1990,6 +2437,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                413: components["responses"]["PayloadTooLarge"];
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
             };
         };
@@ -2004,7 +2453,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Full-text search over messages (Chinese substrings, Latin word prefixes), with filters */
+        /**
+         * Full-text search over messages (Chinese substrings, Latin word prefixes), with filters
+         * @description **Roles:** reader, operator, auditor, admin.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -2069,6 +2521,10 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                413: components["responses"]["PayloadTooLarge"];
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
             };
         };
@@ -2085,7 +2541,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The account’s changes after a cursor (a stream sequence), in order, a page at a time */
+        /**
+         * The account’s changes after a cursor (a stream sequence), in order, a page at a time
+         * @description **Roles:** reader, operator, auditor, admin.
+         */
         get: {
             parameters: {
                 query: {
@@ -2131,6 +2590,9 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
                 503: components["responses"]["NotProjectedYet"];
             };
@@ -2152,7 +2614,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Store how far a device has applied the changes (never moves back) */
+        /**
+         * Store how far a device has applied the changes (never moves back)
+         * @description **Roles:** reader, operator, auditor, admin.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -2195,6 +2660,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
                 /** @description The cursor is past the projector */
                 409: {
                     headers: {
@@ -2205,6 +2672,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                413: components["responses"]["PayloadTooLarge"];
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
             };
         };
@@ -2221,7 +2690,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Replies, newest request first */
+        /**
+         * Replies, newest request first
+         * @description **Roles:** reader, operator, auditor, admin.
+         */
         get: {
             parameters: {
                 query?: {
@@ -2268,20 +2740,24 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
                 503: components["responses"]["NotProjectedYet"];
             };
         };
         put?: never;
-        /** Ask the account's worker to send a reply: appends ReplyRequested, once per Idempotency-Key */
+        /**
+         * Ask the account's worker to send a reply: appends ReplyRequested, once per Idempotency-Key
+         * @description **Roles:** operator, admin.
+         */
         post: {
             parameters: {
                 query?: never;
                 header: {
                     /** @description the client's key for this request; the same key again answers the same reply */
                     "idempotency-key": string;
-                    /** @description the operator acting; "operator" when absent */
-                    "x-actor"?: string;
                     /** @description Your id for this request (up to 128 of A-Z a-z 0-9 _ - =); returned, and on every log line of the request. A new one is made when absent or malformed. */
                     "x-request-id"?: components["parameters"]["RequestId"];
                 };
@@ -2347,6 +2823,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
                 /** @description Not found */
                 404: {
                     headers: {
@@ -2367,6 +2845,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                413: components["responses"]["PayloadTooLarge"];
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
             };
         };
@@ -2383,7 +2863,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One reply: status, attempts, times */
+        /**
+         * One reply: status, attempts, times
+         * @description **Roles:** reader, operator, auditor, admin.
+         */
         get: {
             parameters: {
                 query?: {
@@ -2421,6 +2904,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
                 /** @description Not found */
                 404: {
                     headers: {
@@ -2431,6 +2916,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
                 503: components["responses"]["NotProjectedYet"];
             };
@@ -2450,7 +2936,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An account's replies by status, and the median time from request to sent */
+        /**
+         * An account's replies by status, and the median time from request to sent
+         * @description **Roles:** reader, operator, auditor, admin.
+         */
         get: {
             parameters: {
                 query?: {
@@ -2499,6 +2988,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
                 /** @description Not found */
                 404: {
                     headers: {
@@ -2509,6 +3000,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
                 503: components["responses"]["NotProjectedYet"];
             };
@@ -2530,11 +3022,15 @@ export interface paths {
         };
         /**
          * Server-Sent Events of the account’s changes: a replay from the cursor, then live
-         * @description Each event has `id:` = its stream sequence and is one of `message.created`, `message.edited`, `message.recalled`, `read`, `conversation.updated`; the data is the JSON of the sync page (`message`, `deleted_message_id`, `read`, `conversation`). `Last-Event-ID` (sent by EventSource when it reconnects) wins over `cursor`.
+         * @description **Roles:** reader, operator, auditor, admin.
+         *
+         *     Each event has `id:` = its stream sequence and is one of `message.created`, `message.edited`, `message.recalled`, `read`, `conversation.updated`; the data is the JSON of the sync page (`message`, `deleted_message_id`, `read`, `conversation`). `Last-Event-ID` (sent by EventSource when it reconnects) wins over `cursor`.
          */
         get: {
             parameters: {
                 query: {
+                    /** @description the API key, for clients that cannot send the Authorization header (EventSource); this route only, never logged */
+                    access_token?: string;
                     /** @description a monitored account: its platform id, e.g. dy_10001 */
                     account_id: string;
                     cursor?: string;
@@ -2571,6 +3067,9 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
                 503: components["responses"]["NotProjectedYet"];
             };
@@ -2590,7 +3089,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Tags in use on an account's conversations, with counts */
+        /**
+         * Tags in use on an account's conversations, with counts
+         * @description **Roles:** reader, operator, auditor, admin.
+         */
         get: {
             parameters: {
                 query: {
@@ -2633,6 +3135,9 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
                 503: components["responses"]["NotProjectedYet"];
             };
@@ -2652,7 +3157,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Unread totals of an account (muted, archived and blocked conversations are left out of the total) */
+        /**
+         * Unread totals of an account (muted, archived and blocked conversations are left out of the total)
+         * @description **Roles:** reader, operator, auditor, admin.
+         */
         get: {
             parameters: {
                 query: {
@@ -2692,6 +3200,9 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
                 503: components["responses"]["NotProjectedYet"];
             };
@@ -2711,7 +3222,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One platform user: the newest profile seen, with is_friend relative to account_id */
+        /**
+         * One platform user: the newest profile seen, with is_friend relative to account_id
+         * @description **Roles:** reader, operator, auditor, admin.
+         */
         get: {
             parameters: {
                 query?: {
@@ -2751,6 +3265,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
                 /** @description Not found */
                 404: {
                     headers: {
@@ -2761,6 +3277,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
                 503: components["responses"]["NotProjectedYet"];
             };
@@ -2782,7 +3299,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Block a user for one monitored account */
+        /**
+         * Block a user for one monitored account
+         * @description **Roles:** operator, admin.
+         */
         post: {
             parameters: {
                 query: {
@@ -2830,6 +3350,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
                 /** @description Not found */
                 404: {
                     headers: {
@@ -2840,10 +3362,14 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
             };
         };
-        /** Unblock a user for one monitored account */
+        /**
+         * Unblock a user for one monitored account
+         * @description **Roles:** operator, admin.
+         */
         delete: {
             parameters: {
                 query: {
@@ -2891,6 +3417,8 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
                 /** @description Not found */
                 404: {
                     headers: {
@@ -2901,6 +3429,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
             };
         };
@@ -2918,7 +3447,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Up to 500 users in one look-up */
+        /**
+         * Up to 500 users in one look-up
+         * @description **Roles:** reader, operator, auditor, admin.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -2964,6 +3496,10 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                413: components["responses"]["PayloadTooLarge"];
+                429: components["responses"]["RateLimited"];
                 500: components["responses"]["InternalError"];
             };
         };
@@ -3401,6 +3937,29 @@ export interface components {
             messages: components["schemas"]["Message"][];
             next_before: string | null;
         };
+        MessageTimeline: {
+            events: (components["schemas"]["StoredEvent"] & {
+                /** @description the event's own time */
+                at: number | null;
+                /** @description the sender, editor, reader (actor) or recaller */
+                by: string | null;
+                /** @description captured, edited, read or recalled */
+                kind: string;
+            })[];
+            message: {
+                account_id: string;
+                captured: boolean;
+                conversation_id: string | null;
+                id: string;
+                platform_conversation_id: string;
+                platform_message_id: string;
+                read: {
+                    at: number;
+                    seq: number | null;
+                } | null;
+                recalled: boolean;
+            };
+        };
         OpenAPIDocument: {
             openapi: string;
         } & {
@@ -3497,6 +4056,20 @@ export interface components {
             rank: number;
             snippet: string;
         };
+        StoredEvent: {
+            /** @description any other UTF-8 body, as text */
+            data?: string;
+            /** @description a body that is not UTF-8 */
+            data_base64?: string;
+            /** @description the body exactly as stored, when it is UTF-8 JSON on one line (not upcast, not validated) */
+            event?: unknown;
+            seq: number;
+            /** @description when the log stored it (epoch ms) */
+            stored_at: number;
+            /** @description the same, in nanoseconds, as the chain hashes it */
+            stored_ns: string;
+            subject: string;
+        };
         SyncMessage: components["schemas"]["Message"] & {
             read_at: number | null;
         };
@@ -3524,7 +4097,7 @@ export interface components {
             }[];
             total_unread: number;
         };
-        /** @description The newest profile seen of a platform user; a field no worker has seen yet is null */
+        /** @description The newest profile seen of a platform user; a field no worker has seen yet is null. A key limited to some accounts sees only users who sent messages to one of them, with message_count and accounts counted within them */
         User: {
             /** @description monitored accounts they sent messages to, first contact first */
             accounts: string[];
@@ -3549,6 +4122,16 @@ export interface components {
         };
     };
     responses: {
+        /** @description forbidden: the key's role may not call this route, or the account is outside its scope */
+        Forbidden: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description internal: the service logged the details under this request id */
         InternalError: {
             headers: {
@@ -3579,6 +4162,39 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description payload_too_large: the body is over the service's MAX_BODY_BYTES */
+        PayloadTooLarge: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description rate_limited: too many requests with this key; retry after Retry-After seconds */
+        RateLimited: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "X-Request-Id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description unauthorized: no API key, or an unknown or revoked one */
+        Unauthorized: {
+            headers: {
+                /** @description Bearer */
+                "WWW-Authenticate"?: string;
+                "X-Request-Id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
     };
     parameters: {
         /** @description Answer only once the read models include this stream sequence (the `seq` an action returned); waits up to 5 s, else 503 */
@@ -3590,6 +4206,8 @@ export interface components {
     headers: {
         /** @description The id of this request in the service log */
         RequestId: string;
+        /** @description Seconds to wait before retrying */
+        RetryAfter: number;
     };
     pathItems: never;
 }

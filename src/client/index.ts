@@ -6,7 +6,7 @@
  * @example
  * import { createHubClient } from 'im-hub/client';
  *
- * const hub = createHubClient({ baseUrl: 'http://localhost:3000' });
+ * const hub = createHubClient({ baseUrl: 'http://localhost:3000', apiKey: process.env.IMHUB_KEY! });
  * const { data, error } = await hub.GET('/api/v1/conversations', {
  *   params: { query: { account_id: 'dy_10001', sort_by: 'unread_count', limit: 20 } },
  * });
@@ -33,13 +33,17 @@ export type ApiErrorBody = Schemas['Error'];
 export interface HubClientOptions extends ClientOptions {
   /** Where the hub listens, e.g. `http://localhost:3000`. */
   baseUrl: string;
+  /** The API key (`im-hub keys create`), sent as `Authorization: Bearer …` on every request. */
+  apiKey?: string;
 }
 
 /**
  * Each method (`GET`, `POST`, `PUT`, `PATCH`, `DELETE`) takes a path of the API and resolves
  * to `{ data, error, response }`: `data` typed by the 2xx response, `error` by the others.
  */
-export function createHubClient(options: HubClientOptions) {
-  return createClient<paths>(options);
+export function createHubClient({ apiKey, ...options }: HubClientOptions) {
+  const headers = new Headers(options.headers as ConstructorParameters<typeof Headers>[0]);
+  if (apiKey !== undefined) headers.set('authorization', `Bearer ${apiKey}`);
+  return createClient<paths>({ ...options, headers });
 }
 export type HubClient = ReturnType<typeof createHubClient>;

@@ -9,6 +9,7 @@ export const READ_MODEL_TABLES = {
   accounts: 'account_id',
   blocked_users: 'account_id, platform_user_id',
   replies: 'reply_id',
+  api_keys: 'key_id',
   action_outcomes: 'account_id, seq',
   rejected_events: 'stream, seq',
   audit_chain_heads: 'stream',

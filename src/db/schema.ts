@@ -328,3 +328,23 @@ export const projectorCheckpoints = pgTable('projector_checkpoints', {
   projector: text('projector').primaryKey(),
   lastSeq: seq('last_seq').notNull(),
 });
+
+/**
+ * API keys, from `ApiKeyCreated` / `ApiKeyRevoked` (so they survive a rebuild like any read
+ * model). Only the SHA-256 of a key's secret is kept; `accounts` null means every account.
+ */
+export const apiKeys = pgTable('api_keys', {
+  keyId: text('key_id').primaryKey(),
+  name: text('name').notNull(),
+  role: text('role').notNull(),
+  /** The accounts the key may see; null: all of them. */
+  accounts: text('accounts').array(),
+  /** SHA-256 of the secret, 64 hex digits. */
+  secretSha256: text('secret_sha256').notNull(),
+  createdAt: ms('created_at').notNull(),
+  createdBy: text('created_by'),
+  createdSeq: seq('created_seq').notNull(),
+  revokedAt: ms('revoked_at'),
+  revokedBy: text('revoked_by'),
+  revokedSeq: seq('revoked_seq'),
+});

@@ -31,6 +31,11 @@ export const envelopeShape = {
   captured_at: EpochMs,
   /** Who appended it, for client actions (an API key's or user's name). */
   actor: z.string().min(1).max(128).optional(),
+  /** The id of the API key `actor` names, for actions taken through the API (names need not be unique). */
+  actor_key_id: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/, 'must be an API key id (16 hex digits)')
+    .optional(),
 };
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AccountRegisteredV1, AccountRemovedV1, AccountUpdatedV1 } from './accounts.js';
+import { ApiKeyCreatedV1, ApiKeyRevokedV1 } from './api-keys.js';
 import {
   ConversationArchivedV1,
   ConversationMutedV1,
@@ -19,6 +20,7 @@ import { ReplyExpiredV1, ReplyFailedV1, ReplyRequestedV1, ReplySucceededV1 } fro
 import { UserProfileObservedV1 } from './user-profile-observed.js';
 
 export * from './accounts.js';
+export * from './api-keys.js';
 export * from './conversation-actions.js';
 export * from './envelope.js';
 export * from './ids.js';
@@ -54,6 +56,8 @@ export const HubEvent = z.discriminatedUnion('type', [
   ReplySucceededV1,
   ReplyFailedV1,
   ReplyExpiredV1,
+  ApiKeyCreatedV1,
+  ApiKeyRevokedV1,
 ]);
 export type HubEvent = z.infer<typeof HubEvent>;
 export type EventType = HubEvent['type'];

@@ -1,4 +1,12 @@
-import type { accounts, blockedUsers, conversations, messages, replies, users } from '../db/schema.js';
+import type {
+  accounts,
+  apiKeys,
+  blockedUsers,
+  conversations,
+  messages,
+  replies,
+  users,
+} from '../db/schema.js';
 import {
   conversationId,
   type EventOf,
@@ -14,6 +22,7 @@ export type UserRow = typeof users.$inferSelect;
 export type AccountRow = typeof accounts.$inferSelect;
 export type BlockedRow = typeof blockedUsers.$inferSelect;
 export type ReplyRow = typeof replies.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type ReplyStatus = 'pending' | 'sent' | 'failed' | 'expired';
 export interface EditRow {
   seq: number;
@@ -79,6 +88,8 @@ export function sequenced(seq: number, event: HubEvent): SequencedEvent {
     case 'ReplySucceeded':
     case 'ReplyFailed':
     case 'ReplyExpired':
+    case 'ApiKeyCreated':
+    case 'ApiKeyRevoked':
       return { seq, event, ids: { message: null, conversation: null } };
     default:
       return assertNever(event);
@@ -103,6 +114,7 @@ export interface FoldState {
   /** Blocked users by `blockKey`; null once unblocked in this batch. */
   blocked: Map<string, BlockedRow | null>;
   replies: Map<string, ReplyRow>;
+  apiKeys: Map<string, ApiKeyRow>;
   edits: EditRow[];
   /** What each action changed (for its answer), by sequence. */
   outcomes: { accountId: string; seq: number; updated: number }[];
@@ -113,6 +125,7 @@ export interface FoldState {
     accounts: Set<string>;
     blocked: Set<string>;
     replies: Set<string>;
+    apiKeys: Set<string>;
   };
   /** Conversations whose last message was recalled: their last message is recomputed in SQL. */
   recomputeLast: Set<string>;
@@ -134,6 +147,7 @@ export function emptyFoldState(): FoldState {
     accounts: new Map(),
     blocked: new Map(),
     replies: new Map(),
+    apiKeys: new Map(),
     edits: [],
     outcomes: [],
     dirty: {
@@ -143,6 +157,7 @@ export function emptyFoldState(): FoldState {
       accounts: new Set(),
       blocked: new Set(),
       replies: new Set(),
+      apiKeys: new Set(),
     },
     recomputeLast: new Set(),
     renamed: new Map(),
@@ -175,9 +190,14 @@ export function keysOf(batch: readonly SequencedEvent[]) {
   const accountIds = new Set<string>();
   const blocked: { accountId: string; platformUserId: string }[] = [];
   const replyIds = new Set<string>();
+  const apiKeyIds = new Set<string>();
   /** Conversations marked read as a whole: their unread messages are loaded too. */
   const unreadOf = new Set<string>();
   for (const { event, ids } of batch) {
+    if (event.type === 'ApiKeyCreated' || event.type === 'ApiKeyRevoked') {
+      apiKeyIds.add(event.payload.key_id);
+      continue; // the hub's own: no monitored account
+    }
     accountIds.add(event.account_id);
     if (ids.message) messageIds.add(ids.message);
     if (ids.conversation) conversationIds.add(ids.conversation);
@@ -199,7 +219,7 @@ export function keysOf(batch: readonly SequencedEvent[]) {
       replyIds.add(event.payload.reply_id);
     }
   }
-  return { messageIds, conversationIds, userIds, accountIds, blocked, replyIds, unreadOf };
+  return { messageIds, conversationIds, userIds, accountIds, blocked, replyIds, apiKeyIds, unreadOf };
 }
 
 export function assertNever(x: never): never {
@@ -229,6 +249,10 @@ function renameFriends(state: FoldState): void {
 }
 
 export function foldEvent(state: FoldState, { seq, event, ids }: SequencedEvent): void {
+  if (event.type === 'ApiKeyCreated' || event.type === 'ApiKeyRevoked') {
+    onApiKeyEvent(state, seq, event); // the hub's own: it touches no monitored account
+    return;
+  }
   touchAccount(state, event, seq);
   switch (event.type) {
     case 'MessageCaptured':
@@ -745,6 +769,47 @@ function onAccountEvent(
     default:
       assertNever(event);
   }
+}
+
+/**
+ * API keys. The first creation of a key id stands (a repeat past JetStream's window changes
+ * nothing); a revocation is final, and one of an unknown key changes nothing.
+ */
+function onApiKeyEvent(
+  state: FoldState,
+  seq: number,
+  event: EventOf<'ApiKeyCreated' | 'ApiKeyRevoked'>,
+): void {
+  const k = state.apiKeys.get(event.payload.key_id);
+  switch (event.type) {
+    case 'ApiKeyCreated': {
+      if (k) return;
+      const p = event.payload;
+      state.apiKeys.set(p.key_id, {
+        keyId: p.key_id,
+        name: p.name,
+        role: p.role,
+        accounts: p.accounts === 'all' ? null : p.accounts,
+        secretSha256: p.secret_sha256,
+        createdAt: p.created_at,
+        createdBy: event.actor ?? null,
+        createdSeq: seq,
+        revokedAt: null,
+        revokedBy: null,
+        revokedSeq: null,
+      });
+      break;
+    }
+    case 'ApiKeyRevoked':
+      if (!k || k.revokedSeq !== null) return;
+      k.revokedAt = event.payload.revoked_at;
+      k.revokedBy = event.actor ?? null;
+      k.revokedSeq = seq;
+      break;
+    default:
+      assertNever(event);
+  }
+  state.dirty.apiKeys.add(event.payload.key_id);
 }
 
 /** The first request of a reply id stands: a repeat (past JetStream's window) changes nothing. */

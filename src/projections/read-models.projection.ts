@@ -3,6 +3,7 @@ import type { Tx } from '../db/client.js';
 import {
   accounts,
   actionOutcomes,
+  apiKeys,
   blockedUsers,
   conversations,
   messageEdits,
@@ -32,6 +33,13 @@ const accountRows = rowCodec(accounts, ['account_id']);
 const blockedRows = rowCodec(blockedUsers, ['account_id', 'platform_user_id']);
 const outcomeRows = rowCodec(actionOutcomes, ['account_id', 'seq']);
 const replyRows = rowCodec(replies, ['reply_id']);
+const apiKeyRows = rowCodec(apiKeys, ['key_id']);
+
+/**
+ * NOTIFY channel on which a batch that created or revoked API keys names them (a comma-separated
+ * list of key ids), when it commits: processes that cache keys forget them at once.
+ */
+export const API_KEYS_CHANNEL = 'imhub_api_keys';
 
 /** A bounded map that forgets the least recently used entry first. */
 class Lru<V> {
@@ -205,7 +213,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       );
       await lockUsers(tx, [...new Set([...keys.userIds, ...friends])]);
     }
-    const [loadedMessages, loadedUsers, loadedAccounts, loadedReplies] = await Promise.all([
+    const [loadedMessages, loadedUsers, loadedAccounts, loadedReplies, loadedKeys] = await Promise.all([
       // a message's vector is never read back: it is kept as stored or computed afresh
       messageRows.load(tx, 'id', [...keys.messageIds], ['search']),
       userRows.load(tx, 'platform_user_id', fromCache(cache.users, held.users, keys.userIds, state.users)),
@@ -215,6 +223,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
         fromCache(cache.accounts, held.accounts, keys.accountIds, state.accounts),
       ),
       replyRows.load(tx, 'reply_id', [...keys.replyIds]),
+      apiKeyRows.load(tx, 'key_id', [...keys.apiKeyIds]),
     ]);
     for (const m of loadedMessages) {
       putMessage(state, m);
@@ -236,6 +245,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     for (const u of loadedUsers) state.users.set(u.platformUserId, u);
     for (const a of loadedAccounts) state.accounts.set(a.accountId, a);
     for (const r of loadedReplies) state.replies.set(r.replyId, r);
+    for (const k of loadedKeys) state.apiKeys.set(k.keyId, k);
     const missing = fromCache(
       cache.conversations,
       held.conversations,
@@ -258,6 +268,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       users: new Set(state.users.keys()),
       accounts: new Set(state.accounts.keys()),
       replies: new Set(state.replies.keys()),
+      apiKeys: new Set(state.apiKeys.keys()),
     };
     return { state, existing };
   }
@@ -348,6 +359,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     const [newUsers, changedUsers] = split(state.users, state.dirty.users, existing.users);
     const [newAccounts, changedAccounts] = split(state.accounts, state.dirty.accounts, existing.accounts);
     const [newReplies, changedReplies] = split(state.replies, state.dirty.replies, existing.replies);
+    const [newKeys, changedKeys] = split(state.apiKeys, state.dirty.apiKeys, existing.apiKeys);
 
     // Bulk COPYs first, one at a time; then every other statement at once, pipelined on the
     // transaction's connection: a small batch costs a single round trip here.
@@ -370,6 +382,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     await insert(userRows, newUsers);
     await insert(accountRows, newAccounts);
     await insert(replyRows, newReplies);
+    await insert(apiKeyRows, newKeys);
     writes.push(
       messageRows.update(
         tx,
@@ -384,7 +397,11 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       userRows.update(tx, changedUsers),
       accountRows.update(tx, changedAccounts),
       replyRows.update(tx, changedReplies),
+      apiKeyRows.update(tx, changedKeys),
     );
+    if (state.dirty.apiKeys.size > 0) {
+      writes.push(tx`select pg_notify(${API_KEYS_CHANNEL}, ${[...state.dirty.apiKeys].join(',')})`);
+    }
     const blocks = [...state.dirty.blocked].map((k) => state.blocked.get(k));
     writes.push(
       blockedRows.upsert(

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Drizzle } from '../db/client.js';
 import { accounts, blockedUsers, conversations, users } from '../db/schema.js';
 import type { Channel } from '../events/index.js';
@@ -37,6 +37,8 @@ export const conversationJson = <T extends { channel: string }>(r: T) => ({
 
 export interface ConversationFilter {
   accountId?: string;
+  /** Only these accounts (an API key's scope); null or absent: all. */
+  accountIds?: readonly string[] | null;
   /** `active`: neither archived nor blocked; `archived`: archived, not blocked; `blocked`: the friend is blocked. */
   status?: 'active' | 'archived' | 'blocked';
   sortBy?: 'last_message_time' | 'unread_count' | 'name';
@@ -70,6 +72,7 @@ export async function listConversations(db: Drizzle, f: ConversationFilter) {
   const blocked = blockedCondition(f.accountId);
   const where: SQL[] = [];
   if (f.accountId) where.push(eq(conversations.accountId, f.accountId));
+  if (f.accountIds) where.push(inArray(conversations.accountId, [...f.accountIds]));
   if (f.status === 'active') where.push(sql`not ${conversations.isArchived} and not (${blocked})`);
   if (f.status === 'archived') where.push(sql`${conversations.isArchived} and not (${blocked})`);
   if (f.status === 'blocked') where.push(blocked);
@@ -224,4 +227,13 @@ export async function unreadSummary(db: Drizzle, accountId: string, now: number,
       last_unread_time: r.last_unread_time === null ? null : Number(r.last_unread_time),
     })),
   };
+}
+
+/** The account a conversation belongs to; null for an unknown id. */
+export async function conversationAccount(db: Drizzle, id: string): Promise<string | null> {
+  const [row] = await db
+    .select({ accountId: conversations.accountId })
+    .from(conversations)
+    .where(eq(conversations.id, id));
+  return row?.accountId ?? null;
 }

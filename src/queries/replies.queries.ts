@@ -1,4 +1,4 @@
-import { and, count, desc, eq, type SQL, sql } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Drizzle } from '../db/client.js';
 import { replies } from '../db/schema.js';
 import { type Channel, messageId } from '../events/index.js';
@@ -48,6 +48,8 @@ export async function getReply(db: Drizzle, id: string): Promise<ReplyJson | nul
 
 export interface ReplyFilter {
   accountId?: string;
+  /** Only these accounts (an API key's scope); null or absent: all. */
+  accountIds?: readonly string[] | null;
   status?: ReplyStatus;
   limit: number;
   offset: number;
@@ -57,6 +59,7 @@ export interface ReplyFilter {
 export async function listReplies(db: Drizzle, f: ReplyFilter) {
   const where: SQL[] = [];
   if (f.accountId !== undefined) where.push(eq(replies.accountId, f.accountId));
+  if (f.accountIds) where.push(inArray(replies.accountId, [...f.accountIds]));
   if (f.status !== undefined) where.push(eq(replies.status, f.status));
   const [rows, [total]] = await Promise.all([
     db

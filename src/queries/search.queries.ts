@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lte, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import type { Drizzle } from '../db/client.js';
 import { conversations, messages, users } from '../db/schema.js';
 import type { Channel, MessageType } from '../events/index.js';
@@ -10,6 +10,8 @@ export interface SearchFilter {
   /** A tsquery built by `buildTsQuery`, or null to list by the filters alone. */
   tsquery: string | null;
   accountId?: string;
+  /** Only these accounts (an API key's scope); null or absent: all. */
+  accountIds?: readonly string[] | null;
   conversationId?: string;
   fromUserId?: string;
   startDate?: number;
@@ -27,6 +29,7 @@ export async function searchMessages(db: Drizzle, f: SearchFilter) {
   const q = f.tsquery === null ? null : sql`${f.tsquery}::tsquery`;
   if (q) where.push(sql`${messages.search} @@ ${q}`);
   if (f.accountId) where.push(eq(messages.accountId, f.accountId));
+  if (f.accountIds) where.push(inArray(messages.accountId, [...f.accountIds]));
   if (f.conversationId) where.push(eq(messages.conversationId, f.conversationId));
   if (f.fromUserId) where.push(eq(messages.senderId, f.fromUserId));
   if (f.startDate !== undefined) where.push(gte(messages.createdAt, f.startDate));

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { inject } from 'vitest';
 import { type AppDeps, createApp } from '../../src/api/create-app.js';
+import { createKeyStore } from '../../src/auth/key-store.js';
 import { checksumReadModels } from '../../src/db/checksum.js';
 import { createDb, type Db } from '../../src/db/client.js';
 import { ensureDatabase, runMigrations } from '../../src/db/migrate.js';
@@ -16,6 +17,9 @@ import { createProjector, type ProjectorOptions } from '../../src/projections/pr
 import { devicesBucket } from '../../src/sync/devices.js';
 import { createSync } from '../../src/sync/index.js';
 import type { LiveOptions } from '../../src/sync/live.js';
+import { createLoggedKey, insertTestKey, type TestKey } from './keys.js';
+
+export { bearer, createLoggedKey, insertTestKey, type TestKey } from './keys.js';
 
 export const pgServerUrl = () => inject('pgUrl');
 export const natsUrl = () => inject('natsUrl');
@@ -142,16 +146,59 @@ export async function publishProjected(
   return r.map((x) => x.seq);
 }
 
-/** The HTTP app over a test database, for `app.request()` calls (readiness is not under test). */
-export function testApp(db: Db, deps: Partial<AppDeps> = {}) {
-  return createApp({
+/** Each test database's admin key, made once (by the first `testApp` over it). */
+const adminKeys = new WeakMap<Db, Promise<TestKey>>();
+
+/** The admin key `testApp` sends by default: created on the log when `log` is given, else written to the table. */
+export function testAdminKey(db: Db, log?: TestLog): Promise<TestKey> {
+  let key = adminKeys.get(db);
+  if (!key) {
+    const o = { role: 'admin', name: 'test-admin' } as const;
+    key = log ? createLoggedKey(log, db, o) : insertTestKey(db, o);
+    adminKeys.set(db, key);
+  }
+  return key;
+}
+
+export interface TestAppAuth {
+  /**
+   * The key sent when a request names none (no `Authorization` header, no `access_token`):
+   * by default the database's admin key (`testAdminKey`); null sends none.
+   */
+  key?: TestKey | null;
+  /**
+   * The test's log, with a projector running: the admin key is then created as `keys create`
+   * does, on the log, so that comparing the read models with a rebuild finds it in both.
+   * Without it the key is written straight into `api_keys`.
+   */
+  log?: TestLog;
+}
+
+/**
+ * The HTTP app over a test database, for `app.request()` calls and `serveApp` (readiness is not
+ * under test). Every request that names no key is sent with the admin key (see `TestAppAuth`).
+ */
+export function testApp(db: Db, deps: Partial<AppDeps> = {}, auth: TestAppAuth = {}) {
+  const app = createApp({
     db: db.db,
     log: silentLogger(),
     readiness: async () => {
       throw new Error('readiness is not part of this test');
     },
+    keys: createKeyStore({ db: db.db, sql: db.sql, log: silentLogger() }),
     ...deps,
   });
+  if (auth.key === null) return app;
+  const key = auth.key ? Promise.resolve(auth.key) : testAdminKey(db, auth.log);
+  const fetch = app.fetch;
+  app.fetch = async (req, ...rest) => {
+    const named = req.headers.has('authorization') || new URL(req.url).searchParams.has('access_token');
+    if (named) return fetch(req, ...rest);
+    const headers = new Headers(req.headers);
+    headers.set('authorization', `Bearer ${(await key).key}`);
+    return fetch(new Request(req, { headers }), ...rest);
+  };
+  return app;
 }
 
 /** The projector of a test log into a test database, started. */

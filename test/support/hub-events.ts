@@ -1,4 +1,12 @@
-import { type Channel, type HubEvent, replyId } from '../../src/events/index.js';
+import { createHash } from 'node:crypto';
+import {
+  type Channel,
+  HUB_ACCOUNT,
+  type HubEvent,
+  type KeyScope,
+  type Role,
+  replyId,
+} from '../../src/events/index.js';
 
 /**
  * Builders of valid account and reply events for tests: each gets an event id
@@ -96,6 +104,30 @@ export function hubEvents(prefix: string) {
         ...base(account, at),
         type: 'ReplyExpired',
         payload: { reply_id: replyId(account, key), expired_at: at },
+      };
+    },
+    /** An API key (its secret is `secret-<keyId>`), as `keys create` appends it. */
+    keyCreated(keyId: string, at: number, role: Role = 'reader', accounts: KeyScope = 'all'): HubEvent {
+      return {
+        ...base(HUB_ACCOUNT, at, 'cli:root'),
+        account_id: HUB_ACCOUNT,
+        type: 'ApiKeyCreated',
+        payload: {
+          key_id: keyId,
+          name: `key ${keyId}`,
+          role,
+          accounts,
+          secret_sha256: createHash('sha256').update(`secret-${keyId}`).digest('hex'),
+          created_at: at,
+        },
+      };
+    },
+    keyRevoked(keyId: string, at: number): HubEvent {
+      return {
+        ...base(HUB_ACCOUNT, at, 'cli:root'),
+        account_id: HUB_ACCOUNT,
+        type: 'ApiKeyRevoked',
+        payload: { key_id: keyId, revoked_at: at },
       };
     },
   };

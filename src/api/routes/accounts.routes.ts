@@ -4,16 +4,10 @@ import type { Drizzle } from '../../db/client.js';
 import { AccountNotes, AccountStatus, DisplayName, Platform } from '../../events/index.js';
 import { accountJson, accountsStatus, getAccountRow, listAccounts } from '../../queries/accounts.queries.js';
 import { isTimeZone, startOfDay } from '../../queries/day.js';
+import { principalOf, requireAccount, scopeOf } from '../auth.js';
 import type { ApiApp } from '../env.js';
 import { badRequest, conflict, notFound } from '../errors.js';
-import {
-  AccountIdParam,
-  ActorHeader,
-  DEFAULT_ACTOR,
-  ErrorSchema,
-  errorResponses,
-  jsonContent,
-} from '../schemas.js';
+import { AccountIdParam, ErrorSchema, errorResponses, jsonContent } from '../schemas.js';
 
 /** Where the projector is: its checkpoint and the stream's last sequence (null when NATS does not answer). */
 export interface ProjectorPosition {
@@ -63,7 +57,6 @@ const AccountAction = z
   .object({ seq: z.number().int(), projected: z.literal(true), account: AccountSchema })
   .openapi('AccountActionResult');
 const Accepted = z.object({ seq: z.number().int(), projected: z.literal(false) });
-const actorHeaders = ActorHeader;
 const idParams = z.object({ id: AccountIdParam });
 
 const listRoute = createRoute({
@@ -89,7 +82,6 @@ const createAccount = createRoute({
   tags: ['accounts'],
   summary: 'Register a monitored account: appends AccountRegistered',
   request: {
-    headers: actorHeaders,
     body: {
       required: true,
       content: {
@@ -120,7 +112,6 @@ const patchAccount = createRoute({
   summary: "Change an account's display name, platform, status or notes: appends AccountUpdated",
   request: {
     params: idParams,
-    headers: actorHeaders,
     body: {
       required: true,
       content: {
@@ -147,7 +138,7 @@ const removeAccount = createRoute({
   path: '/api/v1/accounts/{id}',
   tags: ['accounts'],
   summary: 'Stop monitoring an account: appends AccountRemoved; its history stays. Again, answers the first',
-  request: { params: idParams, headers: actorHeaders },
+  request: { params: idParams },
   responses: {
     200: jsonContent(AccountAction, 'Removed (now, or before: then nothing is appended)'),
     202: jsonContent(Accepted, 'Appended but not yet projected: read with min_seq=seq'),
@@ -215,7 +206,13 @@ const statusRoute = createRoute({
 export function registerAccountRoutes(app: ApiApp, deps: AccountRoutesDeps) {
   const { db, actions, clock } = deps;
 
-  app.openapi(listRoute, async (c) => c.json({ accounts: await listAccounts(db) }, 200));
+  /** Only the accounts of the key's scope. */
+  const visible = <T extends { account_id: string }>(c: Parameters<typeof scopeOf>[0], rows: T[]) => {
+    const scope = scopeOf(c);
+    return scope === null ? rows : rows.filter((r) => scope.includes(r.account_id));
+  };
+
+  app.openapi(listRoute, async (c) => c.json({ accounts: visible(c, await listAccounts(db)) }, 200));
 
   app.openapi(statusRoute, async (c) => {
     const q = c.req.valid('query');
@@ -232,7 +229,7 @@ export function registerAccountRoutes(app: ApiApp, deps: AccountRoutesDeps) {
         : null;
     return c.json(
       {
-        accounts: rows.map((r) => ({
+        accounts: visible(c, rows).map((r) => ({
           ...r,
           projector_lag_events: position?.lagOf ? position.lagOf(r.account_id) : lag,
         })),
@@ -249,6 +246,7 @@ export function registerAccountRoutes(app: ApiApp, deps: AccountRoutesDeps) {
 
   app.openapi(getRoute, async (c) => {
     const { id } = c.req.valid('param');
+    requireAccount(c, id);
     const row = await getAccountRow(db, id);
     if (!row || row.removed) throw notFound('account', id);
     return c.json(accountJson(row), 200);
@@ -263,17 +261,16 @@ export function registerAccountRoutes(app: ApiApp, deps: AccountRoutesDeps) {
 
   app.openapi(createAccount, async (c) => {
     const b = c.req.valid('json');
-    const actor = c.req.valid('header')['x-actor'] ?? DEFAULT_ACTOR;
     const row = await getAccountRow(db, b.account_id);
     if (row?.registeredAt != null && !row.removed) {
       throw conflict('account_exists', `account ${JSON.stringify(b.account_id)} is registered already`);
     }
-    const r = await actions.append(
-      b.account_id,
-      'AccountRegistered',
-      { display_name: b.display_name, platform: b.platform, status: b.status, notes: b.notes ?? null },
-      actor,
-    );
+    const r = await actions.append(principalOf(c), b.account_id, 'AccountRegistered', {
+      display_name: b.display_name,
+      platform: b.platform,
+      status: b.status,
+      notes: b.notes ?? null,
+    });
     if (!r.projected) return c.json({ seq: r.seq, projected: false as const }, 202);
     c.header('Location', `/api/v1/accounts/${encodeURIComponent(b.account_id)}`);
     return c.json({ seq: r.seq, projected: true as const, account: await projected(b.account_id) }, 201);
@@ -282,25 +279,23 @@ export function registerAccountRoutes(app: ApiApp, deps: AccountRoutesDeps) {
   app.openapi(patchAccount, async (c) => {
     const { id } = c.req.valid('param');
     const b = c.req.valid('json');
-    const actor = c.req.valid('header')['x-actor'] ?? DEFAULT_ACTOR;
     if (Object.values(b).every((v) => v === undefined)) {
       throw badRequest('display_name', 'give at least one of display_name, platform, status, notes');
     }
     const row = await getAccountRow(db, id);
     if (!row || row.removed) throw notFound('account', id);
-    const r = await actions.append(id, 'AccountUpdated', b, actor);
+    const r = await actions.append(principalOf(c), id, 'AccountUpdated', b);
     if (!r.projected) return c.json({ seq: r.seq, projected: false as const }, 202);
     return c.json({ seq: r.seq, projected: true as const, account: await projected(id) }, 200);
   });
 
   app.openapi(removeAccount, async (c) => {
     const { id } = c.req.valid('param');
-    const actor = c.req.valid('header')['x-actor'] ?? DEFAULT_ACTOR;
     let row = await getAccountRow(db, id);
     if (!row) throw notFound('account', id);
     let seq = row.removedSeq;
     if (!row.removed) {
-      const r = await actions.append(id, 'AccountRemoved', {}, actor);
+      const r = await actions.append(principalOf(c), id, 'AccountRemoved', {});
       if (!r.projected) return c.json({ seq: r.seq, projected: false as const }, 202);
       row = (await getAccountRow(db, id))!;
       seq = row.removedSeq ?? r.seq;

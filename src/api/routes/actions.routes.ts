@@ -5,7 +5,8 @@ import type { Drizzle } from '../../db/client.js';
 import { MAX_TAGS, PlatformId, Tag } from '../../events/index.js';
 import { accountExists } from '../../queries/accounts.queries.js';
 import { getConversation, listBlockedUsers, listTags } from '../../queries/conversations.queries.js';
-import type { ApiApp } from '../env.js';
+import { principalOf, requireAccount } from '../auth.js';
+import type { ApiApp, AppEnv } from '../env.js';
 import { badRequest, notFound } from '../errors.js';
 import {
   AccountIdParam,
@@ -158,9 +159,10 @@ const tagsRoute = createRoute({
 
 /** Routes that append client actions to the log, then answer from the projected read model. */
 export function registerActionRoutes(app: ApiApp, db: Drizzle, actions: Actions) {
-  async function conversationOr404(id: string) {
+  async function conversationOr404(c: Context<AppEnv>, id: string) {
     const conversation = await getConversation(db, id);
     if (!conversation) throw notFound('conversation', id);
+    requireAccount(c, conversation.account_id);
     return conversation;
   }
   async function answer(c: Context, id: string, result: ActionResult) {
@@ -173,20 +175,20 @@ export function registerActionRoutes(app: ApiApp, db: Drizzle, actions: Actions)
 
   app.openapi(pin, async (c) => {
     const { id } = c.req.valid('param');
-    const conv = await conversationOr404(id);
+    const conv = await conversationOr404(c, id);
     return answer(
       c,
       id,
-      await actions.append(conv.account_id, 'ConversationPinned', { conversation_id: id }),
+      await actions.append(principalOf(c), conv.account_id, 'ConversationPinned', { conversation_id: id }),
     ) as never;
   });
   app.openapi(unpin, async (c) => {
     const { id } = c.req.valid('param');
-    const conv = await conversationOr404(id);
+    const conv = await conversationOr404(c, id);
     return answer(
       c,
       id,
-      await actions.append(conv.account_id, 'ConversationUnpinned', { conversation_id: id }),
+      await actions.append(principalOf(c), conv.account_id, 'ConversationUnpinned', { conversation_id: id }),
     ) as never;
   });
   app.openapi(patch, async (c) => {
@@ -195,14 +197,14 @@ export function registerActionRoutes(app: ApiApp, db: Drizzle, actions: Actions)
     if (body.is_archived === undefined && body.mute_until === undefined) {
       throw badRequest('is_archived', 'give is_archived and/or mute_until');
     }
-    const conv = await conversationOr404(id);
+    const conv = await conversationOr404(c, id);
     let result: ActionResult | null = null;
     if (body.is_archived !== undefined) {
       const type = body.is_archived ? 'ConversationArchived' : 'ConversationUnarchived';
-      result = await actions.append(conv.account_id, type, { conversation_id: id });
+      result = await actions.append(principalOf(c), conv.account_id, type, { conversation_id: id });
     }
     if (body.mute_until !== undefined) {
-      result = await actions.append(conv.account_id, 'ConversationMuted', {
+      result = await actions.append(principalOf(c), conv.account_id, 'ConversationMuted', {
         conversation_id: id,
         mute_until: body.mute_until,
       });
@@ -212,14 +214,14 @@ export function registerActionRoutes(app: ApiApp, db: Drizzle, actions: Actions)
   app.openapi(addTags, async (c) => {
     const { id } = c.req.valid('param');
     const { tags } = c.req.valid('json');
-    const conv = await conversationOr404(id);
+    const conv = await conversationOr404(c, id);
     const after = new Set([...conv.tags, ...tags]);
     if (after.size > MAX_TAGS)
       throw badRequest('tags', `a conversation has at most ${MAX_TAGS} tags (it has ${conv.tags.length})`);
     return answer(
       c,
       id,
-      await actions.append(conv.account_id, 'ConversationTagged', {
+      await actions.append(principalOf(c), conv.account_id, 'ConversationTagged', {
         conversation_id: id,
         tags: [...new Set(tags)],
       }),
@@ -227,11 +229,14 @@ export function registerActionRoutes(app: ApiApp, db: Drizzle, actions: Actions)
   });
   app.openapi(removeTag, async (c) => {
     const { id, tag } = c.req.valid('param');
-    const conv = await conversationOr404(id);
+    const conv = await conversationOr404(c, id);
     return answer(
       c,
       id,
-      await actions.append(conv.account_id, 'ConversationUntagged', { conversation_id: id, tag }),
+      await actions.append(principalOf(c), conv.account_id, 'ConversationUntagged', {
+        conversation_id: id,
+        tag,
+      }),
     ) as never;
   });
 
@@ -242,14 +247,14 @@ export function registerActionRoutes(app: ApiApp, db: Drizzle, actions: Actions)
     const { platform_user_id } = c.req.valid('param');
     const { account_id } = c.req.valid('query');
     await accountOr404(account_id);
-    const r = await actions.append(account_id, 'UserBlocked', { platform_user_id });
+    const r = await actions.append(principalOf(c), account_id, 'UserBlocked', { platform_user_id });
     return c.json({ seq: r.seq, projected: r.projected }, r.projected ? 200 : 202);
   });
   app.openapi(unblock, async (c) => {
     const { platform_user_id } = c.req.valid('param');
     const { account_id } = c.req.valid('query');
     await accountOr404(account_id);
-    const r = await actions.append(account_id, 'UserUnblocked', { platform_user_id });
+    const r = await actions.append(principalOf(c), account_id, 'UserUnblocked', { platform_user_id });
     return c.json({ seq: r.seq, projected: r.projected }, r.projected ? 200 : 202);
   });
   app.openapi(blockedUsersRoute, async (c) => {

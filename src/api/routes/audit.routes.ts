@@ -2,7 +2,9 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { stream } from 'hono/streaming';
 import type { AuditLog, AuditLogs, HistoryQuery } from '../../audit/audit-log.js';
 import { errorLine } from '../../audit/format.js';
+import { formatScope } from '../../auth/api-keys.js';
 import { EVENT_TYPES, type EventType } from '../../events/index.js';
+import { forbidden, requireAccount, scopeOf } from '../auth.js';
 import type { ApiApp } from '../env.js';
 import { ApiError, badRequest, notFound } from '../errors.js';
 import {
@@ -199,6 +201,11 @@ export function registerAuditRoutes(app: ApiApp, logs: AuditLogs) {
 
   app.openapi(historyRoute, async (c) => {
     const q = c.req.valid('query');
+    if (q.account_id === undefined && q.conversation_id === undefined && scopeOf(c) !== null) {
+      throw forbidden(
+        `the key is limited to the accounts ${formatScope(scopeOf(c))}: give account_id (or conversation_id) to read their history`,
+      );
+    }
     const query: HistoryQuery = {
       fromSeq: q.from_seq ?? 1,
       toSeq: q.to_seq,
@@ -208,6 +215,7 @@ export function registerAuditRoutes(app: ApiApp, logs: AuditLogs) {
     if (q.conversation_id !== undefined) {
       const conversation = await logs.at(0).findConversation(q.conversation_id);
       if (!conversation) throw notFound('conversation', q.conversation_id);
+      requireAccount(c, conversation.accountId);
       query.conversation = conversation;
     }
     const audit = pick(q.partition, query.conversation?.accountId ?? q.account_id);
@@ -244,6 +252,8 @@ export function registerAuditRoutes(app: ApiApp, logs: AuditLogs) {
     const accountId = logs.count > 1 ? await logs.accountOfMessage(id) : null;
     const timeline = await (accountId === null ? logs.at(0) : logs.of(accountId)).timeline(id);
     if (timeline === null) throw notFound('message', id);
+    if (scopeOf(c) !== null)
+      requireAccount(c, (JSON.parse(timeline) as { message: { account_id: string } }).message.account_id);
     return jsonText(c, timeline);
   });
 

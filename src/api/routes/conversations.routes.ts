@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Drizzle } from '../../db/client.js';
 import { Tag } from '../../events/index.js';
 import { getConversation, listConversations } from '../../queries/conversations.queries.js';
+import { requireAccount, scopeOf } from '../auth.js';
 import type { ApiApp } from '../env.js';
 import { notFound } from '../errors.js';
 import {
@@ -60,6 +61,7 @@ export function registerConversationRoutes(app: ApiApp, db: Drizzle) {
     const q = c.req.valid('query');
     const page = await listConversations(db, {
       accountId: q.account_id,
+      accountIds: scopeOf(c),
       status: q.status,
       sortBy: q.sort_by,
       // names read A to Z by default; times and counts largest first
@@ -77,6 +79,7 @@ export function registerConversationRoutes(app: ApiApp, db: Drizzle) {
     const { id } = c.req.valid('param');
     const conversation = await getConversation(db, id);
     if (!conversation) throw notFound('conversation', id);
+    requireAccount(c, conversation.account_id);
     return c.json(conversation, 200);
   });
 }

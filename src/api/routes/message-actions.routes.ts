@@ -1,12 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { Actions } from '../../commands/actions.js';
 import type { Drizzle } from '../../db/client.js';
 import { getMessage, getMessageForAction, getRecall } from '../../queries/messages.queries.js';
-import type { ApiApp } from '../env.js';
+import { principalOf, requireAccount } from '../auth.js';
+import type { ApiApp, AppEnv } from '../env.js';
 import { conflict, notFound } from '../errors.js';
 import {
-  ActorHeader,
-  DEFAULT_ACTOR,
   ErrorSchema,
   errorResponses,
   jsonContent,
@@ -22,10 +22,9 @@ const editRoute = createRoute({
   method: 'put',
   path: '/api/v1/messages/{id}',
   tags: ['messages'],
-  summary: 'Correct an outbound message: appends a MessageEdited by the caller (X-Actor)',
+  summary: 'Correct an outbound message: appends a MessageEdited by the calling key',
   request: {
     params: z.object({ id: MessageIdParam }),
-    headers: ActorHeader,
     body: {
       required: true,
       content: { 'application/json': { schema: z.object({ content: z.string().min(1).max(65_536) }) } },
@@ -46,8 +45,8 @@ const recallRoute = createRoute({
   method: 'delete',
   path: '/api/v1/messages/{id}',
   tags: ['messages'],
-  summary: 'Recall a message: appends a MessageRecalled by the caller (X-Actor); again, answers the first',
-  request: { params: z.object({ id: MessageIdParam }), headers: ActorHeader },
+  summary: 'Recall a message: appends a MessageRecalled by the calling key; again, answers the first',
+  request: { params: z.object({ id: MessageIdParam }) },
   responses: {
     200: jsonContent(
       z.object({
@@ -68,17 +67,18 @@ const recallRoute = createRoute({
  * and answered once projected, like the other actions.
  */
 export function registerMessageActionRoutes(app: ApiApp, db: Drizzle, actions: Actions) {
-  async function messageOr404(id: string) {
+  async function messageOr404(c: Context<AppEnv>, id: string) {
     const m = await getMessageForAction(db, id);
     if (!m) throw notFound('message', id);
+    requireAccount(c, m.accountId);
     return m;
   }
 
   app.openapi(editRoute, async (c) => {
     const { id } = c.req.valid('param');
     const { content } = c.req.valid('json');
-    const actor = c.req.valid('header')['x-actor'] ?? DEFAULT_ACTOR;
-    const m = await messageOr404(id);
+    const by = principalOf(c);
+    const m = await messageOr404(c, id);
     if (m.recalled) throw conflict('message_recalled', `message ${id} is recalled; it cannot be edited`);
     if (m.direction !== 'outbound') {
       throw conflict(
@@ -86,38 +86,28 @@ export function registerMessageActionRoutes(app: ApiApp, db: Drizzle, actions: A
         `message ${id} is inbound: only the account's own messages can be edited`,
       );
     }
-    const r = await actions.append(
-      m.accountId,
-      'MessageEdited',
-      (now) => ({
-        platform_message_id: m.platformMessageId,
-        conversation_id: m.platformConversationId,
-        new_content: content,
-        edited_at: now,
-        edited_by: actor,
-      }),
-      actor,
-    );
+    const r = await actions.append(by, m.accountId, 'MessageEdited', (now) => ({
+      platform_message_id: m.platformMessageId,
+      conversation_id: m.platformConversationId,
+      new_content: content,
+      edited_at: now,
+      edited_by: by.name,
+    }));
     if (!r.projected) return c.json({ seq: r.seq, projected: false as const }, 202);
     return c.json({ seq: r.seq, projected: true as const, message: (await getMessage(db, id, true))! }, 200);
   });
 
   app.openapi(recallRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const actor = c.req.valid('header')['x-actor'] ?? DEFAULT_ACTOR;
-    const m = await messageOr404(id);
+    const by = principalOf(c);
+    const m = await messageOr404(c, id);
     if (!m.recalled) {
-      const r = await actions.append(
-        m.accountId,
-        'MessageRecalled',
-        (now) => ({
-          platform_message_id: m.platformMessageId,
-          conversation_id: m.platformConversationId,
-          recalled_at: now,
-          recalled_by: actor,
-        }),
-        actor,
-      );
+      const r = await actions.append(by, m.accountId, 'MessageRecalled', (now) => ({
+        platform_message_id: m.platformMessageId,
+        conversation_id: m.platformConversationId,
+        recalled_at: now,
+        recalled_by: by.name,
+      }));
       if (!r.projected) return c.json({ seq: r.seq, projected: false as const }, 202);
     }
     // the recall that stands: this one, or the first when the message was recalled already

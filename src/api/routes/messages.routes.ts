@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Drizzle } from '../../db/client.js';
 import { Channel } from '../../events/index.js';
 import { getMessage, getMessageHistory, listMessages } from '../../queries/messages.queries.js';
+import { requireAccount, requireConversationAccount } from '../auth.js';
 import type { ApiApp } from '../env.js';
 import { badRequest, notFound } from '../errors.js';
 import {
@@ -107,6 +108,7 @@ export function registerMessageRoutes(app: ApiApp, db: Drizzle) {
       const { id } = c.req.valid('param');
       const history = await getMessageHistory(db, id, c.req.valid('query').include_recalled);
       if (!history) throw notFound('message', id);
+      requireAccount(c, history.message.account_id);
       return c.json(history, 200);
     });
   }
@@ -123,6 +125,7 @@ export function registerMessageRoutes(app: ApiApp, db: Drizzle) {
       }
       if (channel && q.channel && q.channel !== channel)
         throw badRequest('channel', `this route lists ${channel} only`);
+      if (q.conversation_id) await requireConversationAccount(c, db, q.conversation_id);
       const page = await listMessages(db, {
         conversationId: q.conversation_id,
         accountId: q.account_id,
@@ -138,6 +141,7 @@ export function registerMessageRoutes(app: ApiApp, db: Drizzle) {
     const { id } = c.req.valid('param');
     const message = await getMessage(db, id, c.req.valid('query').include_recalled);
     if (!message) throw notFound('message', id);
+    requireAccount(c, message.account_id);
     return c.json(message, 200);
   });
 }

@@ -1,9 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, eq, inArray } from 'drizzle-orm';
+import type { Principal } from '../../auth/api-keys.js';
 import type { Actions } from '../../commands/actions.js';
 import type { Drizzle } from '../../db/client.js';
 import { actionOutcomes, messages } from '../../db/schema.js';
 import { getConversation, unreadSummary } from '../../queries/conversations.queries.js';
+import { principalOf, requireAccount } from '../auth.js';
 import type { ApiApp } from '../env.js';
 import { badRequest, notFound } from '../errors.js';
 import {
@@ -102,12 +104,16 @@ export function registerReadRoutes(app: ApiApp, db: Drizzle, actions?: Actions) 
   if (!actions) return;
   const act = actions;
   /** One event per conversation; the answer sums what the projection says each changed. */
-  async function mark(groups: Map<string, { accountId: string; ids?: string[] }>, readAt: number) {
+  async function mark(
+    by: Principal,
+    groups: Map<string, { accountId: string; ids?: string[] }>,
+    readAt: number,
+  ) {
     let updated = 0;
     let seq = 0;
     let projected = true;
     for (const [conversationId, g] of groups) {
-      const r = await act.append(g.accountId, 'MessagesMarkedRead', {
+      const r = await act.append(by, g.accountId, 'MessagesMarkedRead', {
         conversation_id: conversationId,
         read_at: readAt,
         ...(g.ids ? { message_ids: g.ids } : {}),
@@ -153,7 +159,9 @@ export function registerReadRoutes(app: ApiApp, db: Drizzle, actions?: Actions) 
       if (groups.size === 0) throw notFound('message', b.message_ids!.join(','));
     }
     if (groups.size > 50) throw badRequest('message_ids', 'at most 50 conversations in one call');
-    const r = await mark(groups, readAt);
+    // all or nothing: one message of another account refuses the whole call
+    for (const g of groups.values()) requireAccount(c, g.accountId);
+    const r = await mark(principalOf(c), groups, readAt);
     return c.json(r, r.projected ? 200 : 202);
   });
 
@@ -161,7 +169,8 @@ export function registerReadRoutes(app: ApiApp, db: Drizzle, actions?: Actions) 
     const { id } = c.req.valid('param');
     const groups = await groupsOf([id]);
     if (groups.size === 0) throw notFound('message', id);
-    const r = await mark(groups, Date.now());
+    for (const g of groups.values()) requireAccount(c, g.accountId);
+    const r = await mark(principalOf(c), groups, Date.now());
     return c.json(r, r.projected ? 200 : 202);
   });
 }

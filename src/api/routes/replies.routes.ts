@@ -12,13 +12,12 @@ import {
   type ReplyJson,
   replyStats,
 } from '../../queries/replies.queries.js';
+import { principalOf, requireAccount, scopeOf } from '../auth.js';
 import type { ApiApp } from '../env.js';
 import { conflict, notFound } from '../errors.js';
 import {
   AccountIdParam,
-  ActorHeader,
   ConversationIdParam,
-  DEFAULT_ACTOR,
   ErrorSchema,
   errorResponses,
   jsonContent,
@@ -88,7 +87,7 @@ const createReply = createRoute({
   tags: ['replies'],
   summary: "Ask the account's worker to send a reply: appends ReplyRequested, once per Idempotency-Key",
   request: {
-    headers: ActorHeader.extend({
+    headers: z.object({
       'idempotency-key': IdempotencyKey.describe(
         "the client's key for this request; the same key again answers the same reply",
       ),
@@ -201,6 +200,7 @@ export function registerReplyRoutes(app: ApiApp, deps: ReplyRoutesDeps) {
 
   app.openapi(statsRoute, async (c) => {
     const { accountId } = c.req.valid('param');
+    requireAccount(c, accountId);
     if (!(await getAccountRow(db, accountId))) throw notFound('account', accountId);
     return c.json(await replyStats(db, accountId), 200);
   });
@@ -208,12 +208,19 @@ export function registerReplyRoutes(app: ApiApp, deps: ReplyRoutesDeps) {
     const { replyId: id } = c.req.valid('param');
     const reply = await getReply(db, id);
     if (!reply) throw notFound('reply', id);
+    requireAccount(c, reply.account_id);
     return c.json(reply, 200);
   });
   app.openapi(listRoute, async (c) => {
     const q = c.req.valid('query');
     return c.json(
-      await listReplies(db, { accountId: q.account_id, status: q.status, limit: q.limit, offset: q.offset }),
+      await listReplies(db, {
+        accountId: q.account_id,
+        accountIds: scopeOf(c),
+        status: q.status,
+        limit: q.limit,
+        offset: q.offset,
+      }),
       200,
     );
   });
@@ -243,7 +250,7 @@ export function registerReplyRoutes(app: ApiApp, deps: ReplyRoutesDeps) {
     const b = c.req.valid('json');
     const headers = c.req.valid('header');
     const key = headers['idempotency-key'];
-    const actor = headers['x-actor'] ?? DEFAULT_ACTOR;
+    requireAccount(c, b.account_id);
     const id = replyId(b.account_id, key);
     const known = await getReply(db, id);
     if (known) {
@@ -256,6 +263,7 @@ export function registerReplyRoutes(app: ApiApp, deps: ReplyRoutesDeps) {
     if (!account || account.removed) throw notFound('account', b.account_id);
     const target = await targetOf(b.account_id, b);
     const r = await actions.append(
+      principalOf(c),
       b.account_id,
       'ReplyRequested',
       (now) => ({
@@ -268,7 +276,6 @@ export function registerReplyRoutes(app: ApiApp, deps: ReplyRoutesDeps) {
         requested_at: now,
         expires_at: now + timeoutMs,
       }),
-      actor,
       id,
     );
     if (!r.projected) return c.json({ seq: r.seq, projected: false as const, reply_id: id }, 202);

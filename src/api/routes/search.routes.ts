@@ -4,6 +4,7 @@ import { Channel, MessageType } from '../../events/index.js';
 import { searchConversations, searchMessages } from '../../queries/search.queries.js';
 import { buildTsQuery, highlightTerms } from '../../search/query.js';
 import { snippet } from '../../search/snippet.js';
+import { requireAccount, requireConversationAccount, scopeOf } from '../auth.js';
 import type { ApiApp } from '../env.js';
 import {
   AccountIdParam,
@@ -110,10 +111,13 @@ const conversationsRoute = createRoute({
 export function registerSearchRoutes(app: ApiApp, db: Drizzle) {
   app.openapi(messagesRoute, async (c) => {
     const b = c.req.valid('json');
+    if (b.account_id !== undefined) requireAccount(c, b.account_id);
+    if (b.conversation_id !== undefined) await requireConversationAccount(c, db, b.conversation_id);
     const tsquery = buildTsQuery(b.query);
     const { rows, total } = await searchMessages(db, {
       tsquery,
       accountId: b.account_id,
+      accountIds: scopeOf(c),
       conversationId: b.conversation_id,
       fromUserId: b.from_user_id,
       startDate: b.start_date,

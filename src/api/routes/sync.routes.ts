@@ -7,6 +7,7 @@ import { PlatformId } from '../../events/index.js';
 import type { Sync } from '../../sync/index.js';
 import type { LiveSink } from '../../sync/live.js';
 import { syncPageJson } from '../../sync/sync.queries.js';
+import { ACCESS_TOKEN_PARAM, requireAccount } from '../auth.js';
 import type { ApiApp } from '../env.js';
 import { ApiError, badRequest } from '../errors.js';
 import {
@@ -143,7 +144,16 @@ const streamRoute = createRoute({
   description:
     'Each event has `id:` = its stream sequence and is one of `message.created`, `message.edited`, `message.recalled`, `read`, `conversation.updated`; the data is the JSON of the sync page (`message`, `deleted_message_id`, `read`, `conversation`). `Last-Event-ID` (sent by EventSource when it reconnects) wins over `cursor`.',
   request: {
-    query: z.object({ account_id: AccountIdParam, cursor: Cursor.optional() }),
+    query: z.object({
+      account_id: AccountIdParam,
+      cursor: Cursor.optional(),
+      [ACCESS_TOKEN_PARAM]: z
+        .string()
+        .optional()
+        .describe(
+          'the API key, for clients that cannot send the Authorization header (EventSource); this route only, never logged',
+        ),
+    }),
     headers: z.object({ 'last-event-id': Cursor.optional() }),
   },
   responses: {
@@ -194,6 +204,7 @@ export function registerSyncRoutes(app: ApiApp, sync: Sync) {
 
   app.openapi(ackRoute, async (c) => {
     const b = c.req.valid('json');
+    requireAccount(c, b.account_id);
     const checkpoint = await sync.checkpoint(b.account_id);
     if (b.cursor > checkpoint)
       throw new ApiError(

@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Drizzle } from '../../db/client.js';
 import { PlatformId } from '../../events/index.js';
 import { getUser, getUsersJson } from '../../queries/users.queries.js';
+import { requireAccount, scopeOf } from '../auth.js';
 import type { ApiApp } from '../env.js';
 import { notFound } from '../errors.js';
 import { AccountIdParam, errorResponses, jsonContent, jsonText } from '../schemas.js';
@@ -30,7 +31,9 @@ const UserSchema = z
     message_count: z.number().int().describe('messages they sent'),
     accounts: z.array(z.string()).describe('monitored accounts they sent messages to, first contact first'),
   })
-  .describe('The newest profile seen of a platform user; a field no worker has seen yet is null')
+  .describe(
+    'The newest profile seen of a platform user; a field no worker has seen yet is null. A key limited to some accounts sees only users who sent messages to one of them, with message_count and accounts counted within them',
+  )
   .openapi('User');
 
 const FriendOf = z.object({ account_id: AccountIdParam.optional() });
@@ -75,11 +78,12 @@ const batchRoute = createRoute({
 export function registerUserRoutes(app: ApiApp, db: Drizzle) {
   app.openapi(batchRoute, async (c) => {
     const { user_ids, account_id } = c.req.valid('json');
-    return jsonText(c, await getUsersJson(db, user_ids, account_id));
+    if (account_id !== undefined) requireAccount(c, account_id);
+    return jsonText(c, await getUsersJson(db, user_ids, account_id, scopeOf(c)));
   });
   app.openapi(getRoute, async (c) => {
     const { platform_user_id } = c.req.valid('param');
-    const user = await getUser(db, platform_user_id, c.req.valid('query').account_id);
+    const user = await getUser(db, platform_user_id, c.req.valid('query').account_id, scopeOf(c));
     if (!user) throw notFound('user', platform_user_id);
     return c.json(user, 200);
   });
