@@ -6,6 +6,7 @@ import { createPublisher } from '../src/log/publisher.js';
 import { simulateEvents } from '../src/worker/simulate.js';
 import { checkpointOf, createTestDatabase, natsUrl, projectedTo } from './support/env.js';
 import { cleanups, runCleanups, startService } from './support/faults.js';
+import { bearer, insertTestKey } from './support/keys.js';
 
 // Operators who separate the roles: a process that only serves (ROLE=api) answers from the
 // read models that a process that only projects (ROLE=projector) fills, on a log of two
@@ -47,8 +48,12 @@ describe('roles', () => {
     const projectorNames = partitions.list.map((p) => p.projector);
 
     const api = await startService({ ...env, ROLE: 'api' });
+    const admin = bearer(await insertTestKey(db));
     const get = async (port: number, path: string, init?: RequestInit) => {
-      const res = await fetch(`http://127.0.0.1:${port}${path}`, init);
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+        ...init,
+        headers: { ...admin, ...(init?.headers as Record<string, string> | undefined) },
+      });
       return { status: res.status, body: (await res.json()) as any };
     };
     const events = [...simulateEvents({ seed: 3, events: 600, accounts: 4, runId: `roles-${id}` })];
