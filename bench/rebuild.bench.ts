@@ -94,7 +94,7 @@ try {
   t = now();
   let read = 0;
   let bytes = 0;
-  for await (const m of readRange(nats.js, nats.jsm, stream, { fromSeq: 1, toSeq: last })) {
+  for await (const m of readRange({ js: nats.js, jsm: nats.jsm, stream }, { fromSeq: 1, toSeq: last })) {
     read++;
     bytes += m.data.length;
   }
@@ -180,7 +180,7 @@ async function exportNdjson(
   const text = new TextDecoder('utf-8', { fatal: true });
   let n = 0;
   let buffer = '';
-  for await (const m of readRange(js, jsm, name, { fromSeq: 1, toSeq })) {
+  for await (const m of readRange({ js, jsm, stream: name }, { fromSeq: 1, toSeq })) {
     const head = `{"seq":${m.seq},"subject":${JSON.stringify(m.subject)},"stored_at":${Math.floor(m.info.timestampNanos / 1e6)}`;
     let body: string | null = null;
     try {

@@ -2,7 +2,7 @@ import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstrea
 import type { Sql } from '../db/client.js';
 import { type Channel, decodeEvent, type HubEvent } from '../events/index.js';
 import { chainHash, GENESIS_HASH, rfc3339ToNs } from '../log/chain.js';
-import { getStored, type LogReaderDeps, readRange } from '../log/reader.js';
+import { getStored, type LogReaderDeps, readRange } from '../log/range-reader.js';
 import type { Subjects } from '../log/subjects.js';
 import {
   checkpointLine,
