@@ -179,7 +179,6 @@ const chainRoute = createRoute({
 });
 
 const NDJSON = 'application/x-ndjson';
-const CHUNK_BYTES = 64 * 1024;
 
 /** The raw history, message timelines and the hash chain, for auditors. */
 export function registerAuditRoutes(app: ApiApp, logs: AuditLogs) {
@@ -229,16 +228,10 @@ export function registerAuditRoutes(app: ApiApp, logs: AuditLogs) {
       async (s) => {
         // Lines go out in chunks; each write waits while the client is behind, so memory stays
         // bounded by the chunk and the reader's window, however long the range.
-        let chunk = '';
-        for await (const line of exported.lines()) {
+        for await (const chunk of exported.chunks()) {
           if (s.aborted) return;
-          chunk += `${line}\n`;
-          if (chunk.length >= CHUNK_BYTES) {
-            await s.write(chunk);
-            chunk = '';
-          }
+          await s.write(chunk);
         }
-        if (chunk) await s.write(chunk);
       },
       async (err, s) => {
         // the status is sent already: the export ends with an error record and no end record
