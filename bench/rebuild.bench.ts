@@ -1,21 +1,22 @@
 /**
  * bench:rebuild — a log of N events of every type over many accounts, published to JetStream;
  * then, in the same run: the time to read it with the NATS client alone (a plain ordered
- * consumer, no projection: the floor of any replay), an NDJSON export of the stored events to
- * a file, and `rebuild` of the read models from it (in a process of its own, for its peak
- * memory). The database starts empty: the rebuild swaps its tables into an empty `public`.
+ * consumer, no projection: the floor of any replay), `rebuild` of the read models from it (in a
+ * process of its own, for its peak memory), then `audit export` of the whole log to an NDJSON
+ * file (`runExport`, the command's own code: the chain recomputed and checked against the
+ * checkpoints the rebuild stored). The database starts empty: the rebuild swaps its tables into
+ * an empty `public`.
  *
  *   npm run bench:rebuild -- --events 1000000 --accounts 1000
- *   (CI smoke: --events 20000)
+ *   (CI smoke: --events 5000)
  */
 import { fork } from 'node:child_process';
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { createAuditLog } from '../src/audit/audit-log.js';
+import { runExport } from '../src/audit/commands.js';
 import { connectNats } from '../src/log/connect.js';
 import { createPublisher } from '../src/log/publisher.js';
 import { readRange } from '../src/log/range-reader.js';
@@ -94,7 +95,7 @@ try {
   t = now();
   let read = 0;
   let bytes = 0;
-  for await (const m of readRange(nats.js, nats.jsm, stream, { fromSeq: 1, toSeq: last })) {
+  for await (const m of readRange({ js: nats.js, jsm: nats.jsm, stream }, { fromSeq: 1, toSeq: last })) {
     read++;
     bytes += m.data.length;
   }
@@ -104,18 +105,7 @@ try {
       '(ordered consumer, no projection)',
   );
 
-  // 3. Export: every stored event as one NDJSON line, to a file.
-  t = now();
-  const exported = await exportNdjson(nats.js, nats.jsm, stream, last, exportPath);
-  const exportS = (now() - t) / 1000;
-  const exportRate = exported / exportS;
-  const size = (await stat(exportPath)).size;
-  console.log(
-    `export ndjson  ${fmt(exported)} events, ${mb(size)} to ${args['export-to'] ?? 'a temporary file'} in ` +
-      `${fmt(exportS, 1)} s = ${fmt(exportRate)} events/s (target ≥ ${fmt(EXPORT_TARGET)}: ${pass(exportRate >= EXPORT_TARGET)})`,
-  );
-
-  // 4. The rebuild, in a process of its own.
+  // 3. The rebuild, in a process of its own.
   const child = fork(new URL('./rebuild-child.ts', import.meta.url), [], {
     // --expose-gc: the live heap is measured after a full collection at each quarter
     execArgv: [...process.execArgv, '--expose-gc'],
@@ -154,52 +144,37 @@ try {
     `memory         rebuild process peak RSS ${mb(maxRss)}; at 25/50/75/100% of the replay RSS ${mbs(rssAt)} MB, ` +
       `heap in use after a full GC ${mbs(liveAt)} MB (target: flat in the number of events)`,
   );
+
+  // 4. `audit export` of the whole log to a file, as the command runs it: the chain recomputed
+  // from the log and checked against the checkpoints the rebuild stored.
+  const audit = createAuditLog({
+    sql: db.sql,
+    js: nats.js,
+    jsm: nats.jsm,
+    stream,
+    subjects,
+    checkpointEvery: 1000,
+  });
+  t = now();
+  const exitCode = await runExport(
+    audit,
+    { out: exportPath },
+    { stdout: process.stdout, stderr: { isTTY: false, write: () => true } },
+  );
+  const exportS = (now() - t) / 1000;
+  const exportRate = last / exportS;
+  const size = (await stat(exportPath)).size;
+  console.log(
+    `export ndjson  ${fmt(last)} events, ${mb(size)} to ${args['export-to'] ?? 'a temporary file'} in ` +
+      `${fmt(exportS, 1)} s = ${fmt(exportRate)} events/s (target ≥ ${fmt(EXPORT_TARGET)}: ${pass(exportRate >= EXPORT_TARGET)}); ` +
+      `audit export with the chain, exit ${exitCode}`,
+  );
   console.log(
     `ratio          rebuild / nats read = ${fmt(rate / (read / readS), 2)}, export / nats read = ${fmt(exportRate / (read / readS), 2)}`,
   );
 } finally {
-  await rm(exportPath, { force: true }).catch(() => {});
+  if (!args['export-to']) await rm(exportPath, { force: true }).catch(() => {});
   await nats.jsm.streams.delete(stream).catch(() => {});
   await nats.nc.close();
   await db.drop();
-}
-
-/**
- * Every stored event as one line: `{"seq":…,"subject":…,"stored_at":…,"event":<the stored
- * JSON>}`, the body embedded as it is stored (parsed once to be sure it is JSON; a body that
- * is not is written as `"raw"`, base64). A plain ordered read; the real export is `audit export`.
- */
-async function exportNdjson(
-  js: JetStreamClient,
-  jsm: JetStreamManager,
-  name: string,
-  toSeq: number,
-  path: string,
-): Promise<number> {
-  const out = createWriteStream(path);
-  const text = new TextDecoder('utf-8', { fatal: true });
-  let n = 0;
-  let buffer = '';
-  for await (const m of readRange(js, jsm, name, { fromSeq: 1, toSeq })) {
-    const head = `{"seq":${m.seq},"subject":${JSON.stringify(m.subject)},"stored_at":${Math.floor(m.info.timestampNanos / 1e6)}`;
-    let body: string | null = null;
-    try {
-      body = text.decode(m.data);
-      JSON.parse(body);
-    } catch {
-      body = null;
-    }
-    buffer +=
-      body === null
-        ? `${head},"raw":"${Buffer.from(m.data).toString('base64')}"}\n`
-        : `${head},"event":${body}}\n`;
-    n++;
-    if (buffer.length >= 1 << 20) {
-      if (!out.write(buffer)) await once(out, 'drain');
-      buffer = '';
-    }
-  }
-  out.end(buffer);
-  await once(out, 'finish');
-  return n;
 }

@@ -177,7 +177,7 @@ try {
       },
     },
   });
-  const checkpoint = await sync.checkpoint();
+  const checkpoint = await sync.checkpoint('dy_10001'); // one partition: any account's checkpoint;
   const cases = await pageCases(checkpoint, WARMUP + SAMPLES);
   const bareText = `select ${BARE_COLUMNS} from messages
     where account_id = $1 and version > $2 and version <= $3 and capture_seq is not null
@@ -447,7 +447,7 @@ async function fanOut(url: string, joinedCount: () => number) {
   const account = 'dy_10001';
   const total = RATE * SECONDS;
   const prefix = `live${id}_`;
-  const cursor = await sync!.checkpoint();
+  const cursor = await sync!.checkpoint(account);
   const clients = helper<ClientsMessage>('./sse-clients.ts', (m) => {
     if (m.type === 'progress') progress('connect', m.connected, CLIENTS);
     else if (m.type === 'error') console.error(`clients failed: ${m.message}`);

@@ -1,4 +1,9 @@
 import { z } from 'zod';
+import { MAX_PARTITIONS } from './log/partitions.js';
+
+/** `api`: HTTP API and live streams; `projector`: projectors and the reply sweeper; `all`: both. */
+export const ROLES = ['all', 'api', 'projector'] as const;
+export type Role = (typeof ROLES)[number];
 
 const Port = z.coerce.number().int().min(0).max(65_535);
 const Positive = z.coerce.number().int().positive();
@@ -24,6 +29,21 @@ export const EnvSchema = z.object({
     .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'dot-separated tokens of letters, digits, _ and -')
     .default('imhub.events'),
   STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  /**
+   * Partitions of the log: accounts map to one of them by a hash of their id, each is its own
+   * stream and is projected on its own. Fixed for the life of a log (accounts never move).
+   */
+  PARTITIONS: z.coerce.number().int().min(1).max(MAX_PARTITIONS).default(1),
+  /** What this process runs: the API (`api`), the projectors and the reply sweeper (`projector`), or both. */
+  ROLE: z.enum(ROLES).default('all'),
+  /**
+   * The partitions whose projectors this process runs (`0,2`, `4-7`); all when unset. Processes
+   * given different partitions project them side by side.
+   */
+  PROJECTOR_PARTITIONS: z
+    .string()
+    .regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'partition numbers and ranges, e.g. 0,2 or 4-7')
+    .optional(),
   DEDUP_WINDOW_MS: Positive.default(10 * 60 * 1000),
   PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(25_000),
   /** Every this many stream sequences the audit hash chain keeps a checkpoint. */
@@ -57,6 +77,18 @@ export const EnvSchema = z.object({
 
 export type Config = z.infer<typeof EnvSchema>;
 
+/** The partitions `PROJECTOR_PARTITIONS` names (every one of `PARTITIONS` when unset), in order. */
+export function projectedPartitions(config: Pick<Config, 'PARTITIONS' | 'PROJECTOR_PARTITIONS'>): number[] {
+  if (config.PROJECTOR_PARTITIONS === undefined)
+    return Array.from({ length: config.PARTITIONS }, (_, i) => i);
+  const out = new Set<number>();
+  for (const part of config.PROJECTOR_PARTITIONS.split(',')) {
+    const [from, to = from] = part.split('-').map(Number) as [number, number?];
+    for (let i = from; i <= to; i++) out.add(i);
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
 export class ConfigError extends Error {
   readonly code = 'invalid_config';
   constructor(readonly problems: string[]) {
@@ -71,7 +103,13 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(present);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const beyond = projectedPartitions(parsed.data).filter((i) => i >= parsed.data.PARTITIONS);
+    if (beyond.length === 0) return parsed.data;
+    throw new ConfigError([
+      `PROJECTOR_PARTITIONS=${JSON.stringify(env.PROJECTOR_PARTITIONS)}: partition ${beyond[0]} does not exist (PARTITIONS=${parsed.data.PARTITIONS}: 0 to ${parsed.data.PARTITIONS - 1})`,
+    ]);
+  }
   throw new ConfigError(
     parsed.error.issues.map((i) => {
       const key = String(i.path[0]);

@@ -9,7 +9,8 @@ export interface ServiceState {
   natsUp: boolean;
   postgresUp: boolean;
   projector: {
-    state: ProjectorState;
+    /** `remote`: this process does not project (the `api` role); another one does. */
+    state: ProjectorState | 'remote';
     /** The committed checkpoint (from Postgres, so right in a standby process too). */
     checkpoint: number | null;
     streamLastSeq: number | null;
@@ -28,7 +29,14 @@ export interface MetricsDeps {
   processMetrics?: boolean;
 }
 
-const PROJECTOR_STATES: readonly ProjectorState[] = ['idle', 'standby', 'projecting', 'failing', 'stopped'];
+const PROJECTOR_STATES: readonly ServiceState['projector']['state'][] = [
+  'idle',
+  'standby',
+  'projecting',
+  'failing',
+  'stopped',
+  'remote',
+];
 
 /**
  * The service's Prometheus metrics, on a registry of its own (nothing global, so several
@@ -98,7 +106,7 @@ export function createMetrics(deps: MetricsDeps = {}) {
   });
   const projectorState = new Gauge({
     name: 'imhub_projector_state',
-    help: "1 for this process's projector state (projecting, standby, failing, idle, stopped), 0 for the others",
+    help: "1 for this process's projector state (projecting, standby, failing, idle, stopped, remote), 0 for the others",
     labelNames: ['state'] as const,
     registers,
   });

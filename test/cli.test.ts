@@ -51,6 +51,12 @@ describe('command line', () => {
     expect(run.output()).toMatch(/STREAM_NAME="no spaces allowed": letters, digits/);
   });
 
+  it('exits 2 before opening anything when a replay command meets a partitioned log', async () => {
+    const run = spawnCli(['verify'], { PARTITIONS: '2', DATABASE_URL: 'postgres://127.0.0.1:1/none' });
+    expect(await run.exited).toBe(2);
+    expect(run.stderr()).toMatch(/this log has 2 partitions \(PARTITIONS\): they are not available/);
+  });
+
   it('exits 2 with the remedy when the file to publish is not there', async () => {
     const run = spawnCli(['publish', '/no/such/events.ndjson'], { NATS_URL: 'nats://127.0.0.1:1' });
     expect(await run.exited).toBe(2);

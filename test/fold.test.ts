@@ -433,8 +433,8 @@ describe('fold', () => {
     expect(msg(s, '3').readAt).toBeNull(); // outbound is never unread
     expect(msg(s, '4')).toMatchObject({ readAt: 2500, readSeq: 5 });
     expect(s.outcomes).toEqual([
-      { seq: 4, updated: 1 },
-      { seq: 7, updated: 0 },
+      { accountId: ACC, seq: 4, updated: 1 },
+      { accountId: ACC, seq: 7, updated: 0 },
     ]);
   });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
+import { loadConfig, projectedPartitions } from '../src/config.js';
 import { silentLogger } from '../src/logger.js';
 import { type Service, startService } from '../src/main.js';
 import { simulateEvents } from '../src/worker/simulate.js';
@@ -148,5 +148,15 @@ describe('service', () => {
     expect(() => loadConfig({ PORT: 'eighty', STREAM_NAME: 'bad name!' })).toThrow(
       /PORT="eighty"[\s\S]*STREAM_NAME="bad name!"/,
     );
+    expect(() => loadConfig({ PARTITIONS: '0', ROLE: 'worker' })).toThrow(
+      /PARTITIONS="0"[\s\S]*ROLE="worker"/,
+    );
+    expect(() => loadConfig({ PARTITIONS: '4', PROJECTOR_PARTITIONS: '2-4' })).toThrow(
+      /PROJECTOR_PARTITIONS="2-4": partition 4 does not exist \(PARTITIONS=4: 0 to 3\)/,
+    );
+    expect(projectedPartitions(loadConfig({ PARTITIONS: '8', PROJECTOR_PARTITIONS: '6,0-2' }))).toEqual([
+      0, 1, 2, 6,
+    ]);
+    expect(projectedPartitions(loadConfig({ PARTITIONS: '3' }))).toEqual([0, 1, 2]);
   });
 });

@@ -1,5 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { AuditLog } from '../audit/audit-log.js';
+import { type AuditLog, type AuditLogs, singleAudit } from '../audit/audit-log.js';
 import type { KeyStore } from '../auth/key-store.js';
 import type { Actions } from '../commands/actions.js';
 import type { Drizzle } from '../db/client.js';
@@ -42,10 +42,15 @@ export interface AppDeps {
   actions?: Actions;
   /** Sync pages, device cursors and the live stream; without them those routes are absent. */
   sync?: Sync;
-  /** The raw history and the hash chain; without it the audit routes are absent. */
-  audit?: AuditLog;
+  /** The raw history and the hash chain (of each partition); without it the audit routes are absent. */
+  audit?: AuditLog | AuditLogs;
   /** For `min_seq`: wait until the read models include a sequence. */
   waitFor?: WaitForSeq;
+  /**
+   * The log has several partitions: a sequence means something only with its account, so
+   * `min_seq` needs `account_id`.
+   */
+  partitioned?: boolean;
   /** How long a GET with `min_seq` may wait. */
   minSeqTimeoutMs?: number;
   /** The projector's checkpoint and the stream's end, for the accounts' lag; without it the lag is null. */
@@ -58,14 +63,23 @@ export interface AppDeps {
   metrics?: Metrics;
 }
 
-/** The HTTP API. Builds no connections: everything it needs is passed in. */
-export function createApp(deps: AppDeps) {
+/**
+ * `/health`, `/ready` and `/metrics` only, with the API's logs and errors: the whole HTTP
+ * surface of a process in the `projector` role, and the start of every app.
+ */
+export function createOperationsApp(deps: Pick<AppDeps, 'log' | 'readiness' | 'metrics'>) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use(...observeRequests(deps.log, deps.metrics));
   app.onError(createErrorHandler(deps.log));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   registerHealthRoutes(app, deps.readiness);
   if (deps.metrics) registerMetricsRoutes(app, deps.metrics);
+  return app;
+}
+
+/** The HTTP API. Builds no connections: everything it needs is passed in. */
+export function createApp(deps: AppDeps) {
+  const app = createOperationsApp(deps);
   registerDocsRoutes(app);
   // everything under /api/v1 needs a key, first of all: nothing is read or waited for before
   app.use(
@@ -84,7 +98,13 @@ export function createApp(deps: AppDeps) {
     if (!/^\d{1,16}$/.test(raw) || !Number.isSafeInteger(seq))
       throw badRequest('min_seq', 'must be a stream sequence (a whole number ≥ 0)');
     if (!deps.waitFor) throw new ApiError(503, 'unavailable', 'this process cannot wait for the projector');
-    if (!(await deps.waitFor(seq, deps.minSeqTimeoutMs ?? 5000))) {
+    const accountId = c.req.query('account_id');
+    if (deps.partitioned && accountId === undefined)
+      throw badRequest(
+        'account_id',
+        'the log has several partitions: with min_seq, give the account_id of the action that returned that seq',
+      );
+    if (!(await deps.waitFor(seq, deps.minSeqTimeoutMs ?? 5000, accountId))) {
       c.header('Retry-After', '1');
       throw new ApiError(
         503,
@@ -105,7 +125,7 @@ export function createApp(deps: AppDeps) {
   registerSearchRoutes(app, deps.db);
   registerReadRoutes(app, deps.db, deps.actions);
   if (deps.sync) registerSyncRoutes(app, deps.sync);
-  if (deps.audit) registerAuditRoutes(app, deps.audit);
+  if (deps.audit) registerAuditRoutes(app, 'at' in deps.audit ? deps.audit : singleAudit(deps.audit));
   if (deps.actions) {
     registerActionRoutes(app, deps.db, deps.actions);
     registerMessageActionRoutes(app, deps.db, deps.actions);

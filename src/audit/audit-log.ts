@@ -2,14 +2,14 @@ import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstrea
 import type { Sql } from '../db/client.js';
 import { type Channel, decodeEvent, type HubEvent } from '../events/index.js';
 import { chainHash, GENESIS_HASH, rfc3339ToNs } from '../log/chain.js';
-import { getStored, type LogReaderDeps, readRange } from '../log/reader.js';
+import { getStored, type LogReaderDeps, readRange } from '../log/range-reader.js';
 import type { Subjects } from '../log/subjects.js';
 import {
   checkpointLine,
+  createChunkWriter,
   type ExportFilter,
   type ExportHeader,
   endLine,
-  eventLine,
   headerLine,
   historyItemJson,
   type StoredMessage,
@@ -133,6 +133,7 @@ export function createAuditLog(deps: AuditDeps) {
   function matcher(q: HistoryQuery): (m: JsMsg) => boolean {
     const types = q.types && q.types.length > 0 ? new Set(q.types) : null;
     const { accountId, conversation } = q;
+    if (accountId === undefined && !types && !conversation) return () => true;
     return (m) => {
       const where = subjects.parse(m.subject);
       if (accountId !== undefined && where?.accountId !== accountId) return false;
@@ -271,8 +272,10 @@ export function createAuditLog(deps: AuditDeps) {
         }
       }
 
-      async function* lines(): AsyncGenerator<string> {
-        yield headerLine(header);
+      /** The export as bytes, in chunks of about 64 KB of whole lines. */
+      async function* chunks(): AsyncGenerator<Uint8Array> {
+        const out = createChunkWriter();
+        out.line(headerLine(header));
         const checkpoints = filtered ? null : storedCheckpoints();
         let checkpoint = (await checkpoints?.next())?.value ?? null;
         let hash = start.hash;
@@ -290,21 +293,23 @@ export function createAuditLog(deps: AuditDeps) {
           progress.seq = m.seq;
           if (matches(m)) {
             progress.events++;
-            yield eventLine(stored, prev, hash);
+            out.eventLine(stored, prev, hash);
           }
           while (checkpoints && checkpoint && checkpoint.seq <= m.seq) {
             if (checkpoint.seq === m.seq) {
               if (checkpoint.hash !== hash) progress.mismatches.push(m.seq);
-              yield checkpointLine(checkpoint.seq, checkpoint.hash);
+              out.line(checkpointLine(checkpoint.seq, checkpoint.hash));
             }
             checkpoint = (await checkpoints.next()).value ?? null;
           }
+          if (out.full) yield out.take();
         }
         progress.head = { seq: progress.seq, hash };
-        yield endLine(toSeq, hash, progress.events);
+        out.line(endLine(toSeq, hash, progress.events));
+        yield out.take();
       }
 
-      return { header, progress, lines };
+      return { header, progress, chunks };
     },
 
     /**
@@ -432,4 +437,39 @@ function describe(e: HubEvent): { kind: string; at: number | null; by: string | 
     default:
       return { kind: e.type, at: e.occurred_at, by: e.actor ?? null };
   }
+}
+
+/**
+ * The audit logs of a partitioned log: each partition's stream has its own history, sequences
+ * and hash chain. `of` is the one that holds an account's events.
+ */
+export interface AuditLogs {
+  count: number;
+  at(partition: number): AuditLog;
+  of(accountId: string): AuditLog;
+  /** The account of a message the read models know, to find its partition. */
+  accountOfMessage(messageId: string): Promise<string | null>;
+}
+
+export function createPartitionedAudit(
+  logs: readonly AuditLog[],
+  partitions: { count: number; of(accountId: string): { index: number } },
+  sql: Sql,
+): AuditLogs {
+  return {
+    count: partitions.count,
+    at: (partition) => logs[partition]!,
+    of: (accountId) => logs[partitions.of(accountId).index]!,
+    async accountOfMessage(messageId) {
+      const [row] = await sql<
+        { account_id: string }[]
+      >`select account_id from messages where id = ${messageId}`;
+      return row?.account_id ?? null;
+    },
+  };
+}
+
+/** An unpartitioned log's audit log, as `AuditLogs`. */
+export function singleAudit(log: AuditLog): AuditLogs {
+  return { count: 1, at: () => log, of: () => log, accountOfMessage: async () => null };
 }

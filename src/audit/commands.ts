@@ -17,7 +17,6 @@ export interface CommandIo {
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
-const CHUNK_BYTES = 64 * 1024;
 
 export interface ExportCommandOptions {
   from?: number;
@@ -58,19 +57,10 @@ export async function runExport(audit: AuditLog, o: ExportCommandOptions, io: Co
     unit: 'seq',
     stream: io.stderr,
   });
-  let chunk = '';
-  const write = async (text: string) => {
-    if (!out.write(text)) await once(out, 'drain');
-  };
-  for await (const line of exported.lines()) {
-    chunk += `${line}\n`;
-    if (chunk.length >= CHUNK_BYTES) {
-      await write(chunk);
-      chunk = '';
-      bar.update(progress.seq - progress.fromSeq + 1);
-    }
+  for await (const chunk of exported.chunks()) {
+    if (!out.write(chunk)) await once(out, 'drain');
+    bar.update(progress.seq - progress.fromSeq + 1);
   }
-  await write(chunk);
   if (toFile) {
     out.end();
     await finished(out);

@@ -1,4 +1,5 @@
 import { nsToMs } from '../log/chain.js';
+import { isOneLineJson } from './json-text.js';
 
 /**
  * The audit history's JSON forms. A stored message is written with its body *exactly as
@@ -35,24 +36,20 @@ export interface StoredMessage {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-const CR = 0x0d;
-const LF = 0x0a;
 
 /** The body member: embedded verbatim when possible, else as text or base64. */
 export function bodyMember(data: Uint8Array): string {
+  if (isOneLineJson(data)) return `"event":${utf8.decode(data)}`;
+  return otherBody(data);
+}
+
+/** A body that is not one line of JSON: as a string, or base64 when it is not UTF-8 either. */
+function otherBody(data: Uint8Array): string {
   let text: string;
   try {
     text = utf8.decode(data);
   } catch {
     return `"data_base64":${JSON.stringify(Buffer.from(data).toString('base64'))}`;
-  }
-  if (!data.includes(LF) && !data.includes(CR)) {
-    try {
-      JSON.parse(text);
-      return `"event":${text}`;
-    } catch {
-      // not JSON: a string below
-    }
   }
   return `"data":${JSON.stringify(text)}`;
 }
@@ -66,10 +63,54 @@ export function historyItemJson(m: StoredMessage, extra = ''): string {
   return `{"seq":${m.seq},${extra}${storedMembers(m)},${bodyMember(m.data)}}`;
 }
 
-/** An export's event line (without its line feed). */
-export function eventLine(m: StoredMessage, prevHash: string, hash: string): string {
-  return `{"kind":"event","seq":${m.seq},${storedMembers(m)},"prev_hash":"${prevHash}","hash":"${hash}",${bodyMember(m.data)}}`;
+/**
+ * An export's output as bytes, a chunk at a time: lines are written into a buffer (a stored
+ * body copied as it is, never decoded) and taken whole when the chunk is full.
+ */
+export function createChunkWriter(chunkBytes = 64 * 1024) {
+  let buf = Buffer.allocUnsafe(chunkBytes * 2);
+  let size = 0;
+  const reserve = (n: number) => {
+    if (size + n <= buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, size + n));
+    buf.copy(bigger, 0, 0, size);
+    buf = bigger;
+  };
+  const text = (s: string) => {
+    reserve(s.length * 3); // UTF-8 takes at most 3 bytes for each UTF-16 unit
+    size += buf.write(s, size, 'utf8');
+  };
+  return {
+    /** One line of text (a line feed is added). */
+    line(s: string): void {
+      text(s);
+      buf[size++] = 0x0a;
+    },
+    /** An export's event line, the body embedded as stored when it is one line of JSON. */
+    eventLine(m: StoredMessage, prevHash: string, hash: string): void {
+      text(`{"kind":"event","seq":${m.seq},${storedMembers(m)},"prev_hash":"${prevHash}","hash":"${hash}",`);
+      if (isOneLineJson(m.data)) {
+        text('"event":');
+        reserve(m.data.length + 2);
+        buf.set(m.data, size);
+        size += m.data.length;
+      } else text(otherBody(m.data));
+      text('}\n');
+    },
+    /** Whether a chunk's worth is written. */
+    get full(): boolean {
+      return size >= chunkBytes;
+    },
+    /** The bytes written since the last call (empty when none); the next ones go to a new buffer. */
+    take(): Uint8Array {
+      const out = buf.subarray(0, size);
+      buf = Buffer.allocUnsafe(chunkBytes * 2);
+      size = 0;
+      return out;
+    },
+  };
 }
+export type ChunkWriter = ReturnType<typeof createChunkWriter>;
 
 export interface ExportFilter {
   account_id: string | null;

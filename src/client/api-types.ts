@@ -599,6 +599,8 @@ export interface paths {
                     limit?: number;
                     /** @description Answer only once the read models include this stream sequence (the `seq` an action returned); waits up to 5 s, else 503 */
                     min_seq?: components["parameters"]["MinSeq"];
+                    /** @description with PARTITIONS > 1: the partition whose stream to read (an account_id or conversation_id implies it); sequences are of that stream */
+                    partition?: string;
                     /** @description the sequence whose hash to give */
                     seq?: string;
                 };
@@ -719,6 +721,8 @@ export interface paths {
                     limit?: number;
                     /** @description Answer only once the read models include this stream sequence (the `seq` an action returned); waits up to 5 s, else 503 */
                     min_seq?: components["parameters"]["MinSeq"];
+                    /** @description with PARTITIONS > 1: the partition whose stream to read (an account_id or conversation_id implies it); sequences are of that stream */
+                    partition?: string;
                     /** @description last stream sequence, inclusive (default: the end of the stream) */
                     to_seq?: string;
                     /** @description event type; repeat for several */
@@ -3976,10 +3980,22 @@ export interface components {
                 error?: string;
                 ok: boolean;
             };
+            /** @description with PARTITIONS > 1: each partition */
+            partitions?: {
+                checkpoint: number;
+                lag_events: number | null;
+                last_error: string | null;
+                partition: number;
+                /** @description `remote`: projected by another process */
+                state: string;
+                stream: string;
+                stream_last_seq: number | null;
+            }[];
             postgres: {
                 error?: string;
                 ok: boolean;
             };
+            /** @description with several partitions: the state that needs attention first, and totals over the partitions */
             projector: {
                 checkpoint: number;
                 lag_events: number | null;

@@ -85,7 +85,7 @@ export function createActions(deps: ActionsDeps) {
         actor_key_id: by.keyId,
         payload: typeof payload === 'function' ? payload(now) : payload,
       });
-      return { seq, duplicate, projected: await deps.waitFor(seq, timeout) };
+      return { seq, duplicate, projected: await deps.waitFor(seq, timeout, accountId) };
     },
   };
 }

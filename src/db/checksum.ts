@@ -3,14 +3,14 @@ import type { Sql, Tx } from './client.js';
 /** The read models and the key that orders each one. */
 export const READ_MODEL_TABLES = {
   messages: 'id',
-  message_edits: 'seq',
+  message_edits: 'message_id, seq',
   conversations: 'id',
   users: 'platform_user_id',
   accounts: 'account_id',
   blocked_users: 'account_id, platform_user_id',
   replies: 'reply_id',
   api_keys: 'key_id',
-  action_outcomes: 'seq',
+  action_outcomes: 'account_id, seq',
   rejected_events: 'stream, seq',
   audit_chain_heads: 'stream',
   audit_chain_checkpoints: 'stream, seq',

@@ -70,13 +70,17 @@ export const messages = pgTable(
 export const messageEdits = pgTable(
   'message_edits',
   {
-    seq: seq('seq').primaryKey(),
+    /** The edit's sequence, in the stream of the message's account (so unique with the message). */
+    seq: seq('seq').notNull(),
     messageId: text('message_id').notNull(),
     content: text('content').notNull(),
     editedAt: ms('edited_at').notNull(),
     editedBy: text('edited_by').notNull(),
   },
-  (t) => [index('message_edits_message_idx').on(t.messageId, t.editedAt, t.seq)],
+  (t) => [
+    primaryKey({ columns: [t.messageId, t.seq] }),
+    index('message_edits_message_idx').on(t.messageId, t.editedAt, t.seq),
+  ],
 );
 
 /** A DM thread, or the comments under one video, of one monitored account. */
@@ -143,10 +147,16 @@ export const conversations = pgTable(
 );
 
 /** What an action changed, for its answer: e.g. how many messages a mark-read made read. */
-export const actionOutcomes = pgTable('action_outcomes', {
-  seq: seq('seq').primaryKey(),
-  updated: integer('updated').notNull(),
-});
+export const actionOutcomes = pgTable(
+  'action_outcomes',
+  {
+    /** The account that acted: a sequence is one of its partition's stream. */
+    accountId: text('account_id').notNull(),
+    seq: seq('seq').notNull(),
+    updated: integer('updated').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.seq] })],
+);
 
 /** Users a monitored account's clients blocked. */
 export const blockedUsers = pgTable(

@@ -1,6 +1,7 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { z } from 'zod';
 import { type HubEvent, parseEvent } from '../events/index.js';
+import type { Partitions } from './partitions.js';
 import type { Subjects } from './subjects.js';
 
 /** An event as a publisher writes it (before defaults), validated before it is sent. */
@@ -21,15 +22,16 @@ export class InvalidEventError extends Error {
   }
 }
 
-export interface PublisherDeps {
+/** Where events go: one stream, or the account's partition of a partitioned log. */
+export type PublisherTarget = { stream: string; subjects: Subjects } | { partitions: Partitions };
+
+export type PublisherDeps = PublisherTarget & {
   js: JetStreamClient;
-  stream: string;
-  subjects: Subjects;
   /** How long to wait for the stream's acknowledgement. */
   timeoutMs?: number;
   /** Called after each event is stored (or found a duplicate), e.g. to count it. */
   observe?: (event: HubEvent, result: PublishResult) => void;
-}
+};
 
 const encoder = new TextEncoder();
 
@@ -40,12 +42,16 @@ const encoder = new TextEncoder();
  * @example
  * const publisher = createPublisher({ js: jetstream(nc), stream: 'IMHUB', subjects: createSubjects('imhub.events') });
  * const { seq, duplicate } = await publisher.publish(event);
+ * // a partitioned log: each event goes to its account's partition (`seq` is of that stream)
+ * createPublisher({ js, partitions: createPartitions({ stream: 'IMHUB_EVENTS', prefix: 'imhub.events', count: 4 }) });
  */
 export function createPublisher(deps: PublisherDeps) {
-  const { js, stream, subjects } = deps;
+  const { js } = deps;
+  const route = targetRoute(deps);
   const timeout = deps.timeoutMs ?? 10_000;
 
   async function append(event: HubEvent): Promise<PublishResult> {
+    const { stream, subjects } = route(event.account_id);
     const ack = await js.publish(
       subjects.event(event.account_id, event.type),
       encoder.encode(JSON.stringify(event)),
@@ -92,3 +98,12 @@ export function createPublisher(deps: PublisherDeps) {
   };
 }
 export type Publisher = ReturnType<typeof createPublisher>;
+
+/** The stream and subjects an account's events go to. */
+export function targetRoute(
+  t: PublisherTarget,
+): (accountId: string) => { stream: string; subjects: Subjects } {
+  if ('partitions' in t) return t.partitions.of;
+  const fixed = { stream: t.stream, subjects: t.subjects };
+  return () => fixed;
+}

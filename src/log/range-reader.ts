@@ -1,64 +1,93 @@
-import { DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import {
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  type MsgRequest,
+} from '@nats-io/jetstream';
 
-export interface RangeOptions {
-  /** First sequence to read (1 for the whole log). */
+export interface LogReaderDeps {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  stream: string;
+}
+
+export interface RangeQuery {
+  /** First stream sequence to read (1 for the whole log). */
   fromSeq: number;
-  /** Last sequence to read; at most the stream's last sequence, or the reader waits for it. */
+  /** Last stream sequence to read, inclusive; past the stream's last one, the read ends there. */
   toSeq: number;
   /**
-   * Only this subject (e.g. one account's, `subjects.account(id)`); all when absent. One
-   * subject: several need nats-server 2.10.
+   * Only the messages on this subject (e.g. one account's, `subjects.account(id)`); every
+   * message when absent. One subject: several need nats-server 2.10.
    */
-  filterSubject?: string;
-  /** Messages asked of the server at a time. */
-  pull?: number;
+  subject?: string;
+  /**
+   * Messages asked of the server at a time, and so the most the reader holds in memory ahead
+   * of its caller. 10,000 by default.
+   */
+  window?: number;
 }
 
 /**
- * The stored messages from `fromSeq` to `toSeq`, in sequence order, read with an ordered
- * consumer (no acknowledgements, no state on the server once it is done).
+ * The stored messages of a range, in sequence order, read with an ordered consumer (no
+ * acknowledgements, no state on the server once it is done): what the replay, `state`, the
+ * audit history and the export read.
  *
- * It fetches `pull` messages at a time and asks for the next ones only when the caller has
+ * It fetches `window` messages at a time and asks for the next ones only when the caller has
  * taken these: memory stays bounded however far behind the caller is (a `consume()` keeps
- * pulling as messages arrive, so a slow reader would buffer the rest of the log). Each fetch
- * asks for no more than the messages known to be there, so none waits for its expiry.
+ * pulling as messages arrive, so a slow reader, an HTTP client or a file on a slow disk, would
+ * buffer the rest of the log). Each fetch asks for no more than the messages the server says
+ * are still there (`pending`), so none waits for its expiry, and a range that runs past the
+ * stream's end ends at the last message. Leaving the loop early stops the fetch in progress.
  *
- * @example for await (const m of readRange(js, jsm, 'IMHUB_EVENTS', { fromSeq: 1, toSeq: 1000 })) …
+ * @example for await (const m of readRange(deps, { fromSeq: 1, toSeq: 5000, subject: subjects.all })) …
  */
-export async function* readRange(
-  js: JetStreamClient,
-  jsm: JetStreamManager,
-  stream: string,
-  o: RangeOptions,
-): AsyncGenerator<JsMsg> {
-  if (o.toSeq < o.fromSeq) return;
-  const pull = o.pull ?? 10_000;
-  const filter = o.filterSubject;
-  /** Messages still to come that are known to be stored (an upper bound when filtered). */
-  let left = o.toSeq - Math.max(1, o.fromSeq) + 1;
-  if (filter) {
-    // with a filter, nothing may ever come: ask the stream how much matches
-    const info = await jsm.streams.info(stream, { subjects_filter: filter });
-    left = Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
-    if (left === 0) return;
-  }
-  const consumer = await js.consumers.get(stream, {
+export async function* readRange(deps: LogReaderDeps, q: RangeQuery): AsyncGenerator<JsMsg> {
+  const fromSeq = Math.max(1, q.fromSeq);
+  if (q.toSeq < fromSeq) return;
+  const window = q.window ?? 10_000;
+  const filter = q.subject;
+  // A fetch of messages that are not there waits for its expiry: find the first message of the
+  // range first (a subject may have none). Asked of the stream's leader (a direct get may be
+  // answered by a replica that lags); the server (2.9+) takes `next_by_subj` there too, though
+  // the client's type only lists it for direct gets.
+  const first = await deps.jsm.streams.getMessage(deps.stream, {
+    seq: fromSeq,
+    next_by_subj: filter ?? '>',
+  } as unknown as MsgRequest);
+  if (!first || first.seq > q.toSeq) return;
+  const consumer = await deps.js.consumers.get(deps.stream, {
     deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: Math.max(1, o.fromSeq),
+    opt_start_seq: first.seq,
     ...(filter ? { filter_subjects: filter } : {}),
   });
+  /** Messages known to be there from the next one on: the first alone, then what `pending` says. */
+  let left = 1;
   for (;;) {
-    const batch = await consumer.fetch({ max_messages: Math.min(pull, left), expires: 30_000 });
+    const batch = await consumer.fetch({ max_messages: Math.min(window, left), expires: 30_000 });
     let got = 0;
-    for await (const m of batch) {
-      got++;
-      if (m.seq > o.toSeq) return;
-      yield m;
-      // filtered, the last matching message may come before toSeq
-      if (m.seq >= o.toSeq || (filter && m.info.pending === 0)) return;
-      left = filter ? m.info.pending : o.toSeq - m.seq;
+    try {
+      for await (const m of batch) {
+        got++;
+        if (m.seq > q.toSeq) return;
+        yield m;
+        // `pending` is what the stream holds on the subject after this one: none, the range is done
+        if (m.seq >= q.toSeq || m.info.pending === 0) return;
+        left = filter ? m.info.pending : Math.min(m.info.pending, q.toSeq - m.seq);
+      }
+    } finally {
+      batch.stop();
     }
-    if (got === 0)
-      throw new Error(`stream ${stream} had no message where ${o.fromSeq}..${o.toSeq} was expected`);
+    if (got === 0) {
+      throw new Error(
+        `stream ${deps.stream} sent nothing where ${q.fromSeq}..${q.toSeq} was expected: is the NATS server reachable?`,
+      );
+    }
   }
+}
+
+/** One stored message by sequence (from the stream's leader), or null when the stream has none there. */
+export async function getStored(deps: LogReaderDeps, seq: number) {
+  return deps.jsm.streams.getMessage(deps.stream, { seq });
 }

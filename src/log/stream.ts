@@ -8,6 +8,7 @@ import {
   type StreamConfig,
   type StreamInfo,
 } from '@nats-io/jetstream';
+import type { Partitions } from './partitions.js';
 import type { Subjects } from './subjects.js';
 
 export interface StreamOptions {
@@ -82,4 +83,46 @@ export async function ensureStream(jsm: JetStreamManager, o: StreamOptions): Pro
       { cause: e },
     );
   }
+}
+
+async function lastSeqOf(jsm: JetStreamManager, name: string): Promise<number | null> {
+  try {
+    return (await jsm.streams.info(name)).state.last_seq;
+  } catch (e) {
+    if (isNotFound(e)) return null;
+    throw e;
+  }
+}
+
+/**
+ * Creates or updates the stream of every partition, after checking that the log was not
+ * created with another partition count: accounts never move between partitions, so a log keeps
+ * the count it was created with (a changed count would send accounts to streams that do not
+ * hold their history).
+ */
+export async function ensurePartitionStreams(
+  jsm: JetStreamManager,
+  partitions: Partitions,
+  o: Omit<StreamOptions, 'name' | 'subjects'>,
+): Promise<StreamInfo[]> {
+  const { base, count, list } = partitions;
+  const fixIt = `A log keeps the partition count it was created with: set PARTITIONS back to it, or use another STREAM_NAME for a new log.`;
+  const others = count === 1 ? [`${base}_P0`] : [base, `${base}_P${count}`];
+  for (const name of others) {
+    if ((await lastSeqOf(jsm, name)) !== null) {
+      throw new Error(
+        `stream ${name} exists, so this log was created with another PARTITIONS than ${count}. ${fixIt}`,
+      );
+    }
+  }
+  if (count > 1) {
+    const seqs = await Promise.all(list.map((p) => lastSeqOf(jsm, p.stream)));
+    const missing = list.filter((_, i) => seqs[i] === null).map((p) => p.stream);
+    if (missing.length > 0 && seqs.some((s) => s !== null && s > 0)) {
+      throw new Error(
+        `streams ${missing.join(', ')} are missing while other partitions hold events, so this log was created with fewer PARTITIONS than ${count}. ${fixIt}`,
+      );
+    }
+  }
+  return Promise.all(list.map((p) => ensureStream(jsm, { ...o, name: p.stream, subjects: p.subjects })));
 }

@@ -61,6 +61,8 @@ export interface BatchApplierDeps {
   notify?: boolean;
   /** Every this many sequences the audit chain's hash is kept as a checkpoint. */
   chainCheckpointEvery?: number;
+  /** The accounts of this stream's partition; an event of another account is rejected. */
+  owns?: (accountId: string) => boolean;
 }
 
 const rejectedRows = rowCodec(rejectedEvents, ['stream', 'seq']);
@@ -103,7 +105,12 @@ export function decodeMessage(
 export function addToBatch(
   d: Batch,
   m: Pick<JsMsg, 'data' | 'subject' | 'seq' | 'info'>,
-  ctx: { stream: string; subjects: Subjects; prepare: (e: SequencedEvent) => SequencedEvent },
+  ctx: {
+    stream: string;
+    subjects: Subjects;
+    prepare: (e: SequencedEvent) => SequencedEvent;
+    owns?: (accountId: string) => boolean;
+  },
 ): void {
   if (d.count === 0) {
     d.firstSeq = m.seq;
@@ -113,7 +120,13 @@ export function addToBatch(
   d.bytes += m.data.length;
   if (m.seq <= d.toSeq) return; // already applied (redelivery after a reconnect)
   d.toSeq = m.seq;
-  const decoded = decodeMessage(m, ctx.subjects);
+  let decoded = decodeMessage(m, ctx.subjects);
+  if (decoded.ok && ctx.owns && !ctx.owns(decoded.event.event.account_id)) {
+    decoded = {
+      ok: false,
+      reason: `account ${JSON.stringify(decoded.event.event.account_id)} belongs to another partition than stream ${ctx.stream}: the publisher's PARTITIONS differs from the hub's`,
+    };
+  }
   if (decoded.ok) {
     d.valid.push(ctx.prepare(decoded.event));
     countInto(d.appliedByType, decoded.event.event.type);
@@ -180,7 +193,7 @@ export function createBatchApplier(deps: BatchApplierDeps) {
      */
     add(d: Batch, m: JsMsg): void {
       chain.append(m);
-      addToBatch(d, m, { stream, subjects, prepare: readModels.prepare });
+      addToBatch(d, m, { stream, subjects, prepare: readModels.prepare, owns: deps.owns });
     },
 
     /** Ends a batch that `add` filled: it takes what it added to the chain. */

@@ -117,7 +117,7 @@ export interface FoldState {
   apiKeys: Map<string, ApiKeyRow>;
   edits: EditRow[];
   /** What each action changed (for its answer), by sequence. */
-  outcomes: { seq: number; updated: number }[];
+  outcomes: { accountId: string; seq: number; updated: number }[];
   dirty: {
     messages: Set<string>;
     conversations: Set<string>;
@@ -620,7 +620,7 @@ function onMarkedRead(state: FoldState, seq: number, event: EventOf<'MessagesMar
     c.version = seq;
     state.dirty.conversations.add(c.id);
   }
-  state.outcomes.push({ seq, updated });
+  state.outcomes.push({ accountId: event.account_id, seq, updated });
 }
 
 function onBlock(state: FoldState, seq: number, event: EventOf<'UserBlocked' | 'UserUnblocked'>): void {

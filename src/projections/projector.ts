@@ -1,5 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
+import {
+  type Consumer,
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import type { ReservedSql } from 'postgres';
 import type { Sql } from '../db/client.js';
 import type { Subjects } from '../log/subjects.js';
@@ -43,6 +49,12 @@ export interface ProjectorOptions {
   chainCheckpointEvery?: number;
   /** While projecting, log progress (checkpoint, rate, lag) this often; 0 turns it off. */
   progressIntervalMs?: number;
+  /**
+   * One partition of a partitioned log (`src/log/partitions.ts`): `owns` says which accounts
+   * are its. Events of other accounts are rejected, and the tables partitions share are
+   * written under per-user locks (see `ReadModelsOptions.shared`).
+   */
+  partition?: { owns(accountId: string): boolean };
 }
 
 export type ProjectorState = 'idle' | 'standby' | 'projecting' | 'failing' | 'stopped';
@@ -93,6 +105,33 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   });
 
 /**
+ * The consumer's messages in fetch rounds of `window`, the next round asked for only once the
+ * reader has taken this one: a projector far behind the stream holds at most `window` messages
+ * ahead of its batches (a `consume()` pulls again as messages arrive, whatever the reader's
+ * pace, and would buffer the backlog). A round ends after `window` messages or `expires`.
+ */
+function fetchRounds(consumer: Consumer, window: number, expires: number) {
+  let current: ConsumerMessages | null = null;
+  let stopped = false;
+  async function* rounds(): AsyncGenerator<JsMsg> {
+    while (!stopped) {
+      current = await consumer.fetch({ max_messages: window, expires });
+      if (stopped) current.stop();
+      yield* current;
+    }
+  }
+  return {
+    [Symbol.asyncIterator]: rounds,
+    /** Messages received and not yet taken. */
+    getPending: () => current?.getPending() ?? 0,
+    stop(): void {
+      stopped = true;
+      current?.stop();
+    },
+  };
+}
+
+/**
  * Reads the stream in order from its checkpoint and applies batches to the read models.
  * Each batch's read-model changes, rejected events and new checkpoint commit in one
  * transaction, so a crash at any point neither loses nor repeats an event. Only the process
@@ -107,7 +146,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
   const lingerMs = options.lingerMs ?? 5;
   const lockRetryMs = options.lockRetryMs ?? 1000;
   const durableCommit = options.durableCommit ?? false;
-  const readModels = createReadModelsProjection();
+  const readModels = createReadModelsProjection({ shared: options.partition });
   const progressIntervalMs = options.progressIntervalMs ?? 10_000;
   const applier = createBatchApplier({
     stream,
@@ -116,6 +155,7 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     checkpoint: name,
     durableCommit,
     chainCheckpointEvery: options.chainCheckpointEvery,
+    owns: options.partition?.owns,
   });
 
   const events = new EventEmitter<{ committed: [BatchCommitted] }>();
@@ -195,12 +235,8 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     );
     // Pull in bounded rounds: a very large pull request stalls the ordered consumer. Pulls that
     // expire every few seconds carry heartbeats every half of that: after a NATS restart the
-    // consumer notices the missing heartbeats and recreates itself within seconds, instead of
-    // after the default 30 s pull.
-    const messages = await consumer.consume({
-      max_messages: Math.min(batchSize * 2, 10_000),
-      expires: PULL_EXPIRES_MS,
-    });
+    // consumer notices the missing heartbeats within seconds, instead of after the default 30 s.
+    const messages = fetchRounds(consumer, Math.min(batchSize * 2, 10_000), PULL_EXPIRES_MS);
     let lockLost: Error | null = null;
     const lockCheck = setInterval(() => {
       lock`select 1`.catch((e: Error) => {

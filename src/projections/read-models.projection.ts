@@ -26,12 +26,12 @@ import {
 } from './fold.js';
 
 const messageRows = rowCodec(messages, ['id']);
-const editRows = rowCodec(messageEdits, ['seq']);
+const editRows = rowCodec(messageEdits, ['message_id', 'seq']);
 const conversationRows = rowCodec(conversations, ['id']);
 const userRows = rowCodec(users, ['platform_user_id']);
 const accountRows = rowCodec(accounts, ['account_id']);
 const blockedRows = rowCodec(blockedUsers, ['account_id', 'platform_user_id']);
-const outcomeRows = rowCodec(actionOutcomes, ['seq']);
+const outcomeRows = rowCodec(actionOutcomes, ['account_id', 'seq']);
 const replyRows = rowCodec(replies, ['reply_id']);
 const apiKeyRows = rowCodec(apiKeys, ['key_id']);
 
@@ -78,6 +78,41 @@ export interface ReadModelsOptions {
    * checkpoint.
    */
   writeBack?: boolean;
+  /**
+   * Set when other projectors (of the log's other partitions) write the same tables: users are
+   * shared by accounts of every partition, and a friend's new name reaches conversations in
+   * other partitions. Each batch then takes, before it reads anything, a transaction lock per
+   * user it touches and per friend of the conversations it touches, all in one statement in
+   * one global order (so two partitions' batches can wait for each other but never deadlock),
+   * and keeps no users or conversations in memory between batches. `owns` says which accounts
+   * are this projector's: a rename moves the `version` of those conversations only, since a
+   * version is a sequence of the account's own stream.
+   */
+  shared?: { owns(accountId: string): boolean };
+}
+
+/** The transaction locks a shared batch takes: one per user id, in the order of their keys. */
+async function lockUsers(tx: Tx, userIds: readonly string[]): Promise<void> {
+  if (userIds.length === 0) return;
+  await tx`
+    select count(pg_advisory_xact_lock(k)) from (
+      select distinct hashtextextended('im-hub:user:' || u, 0) as k from unnest(${userIds as string[]}::text[]) u
+      order by k) locks`;
+}
+
+/**
+ * The friends of the conversations a batch touches (directly, or through its messages). A
+ * conversation's friend is set once, by its own account's projector, so the answer cannot change
+ * before the batch locks them; a conversation that gets its friend in this batch gets a sender
+ * of the batch, which is locked anyway.
+ */
+async function friendsOf(tx: Tx, conversationIds: Set<string>, messageIds: Set<string>): Promise<string[]> {
+  if (conversationIds.size === 0 && messageIds.size === 0) return [];
+  const rows = await tx<{ friend_id: string }[]>`
+    select distinct friend_id from conversations where friend_id is not null and (
+      id = any(${[...conversationIds]}::text[])
+      or id in (select conversation_id from messages where id = any(${[...messageIds]}::text[])))`;
+  return rows.map((r) => r.friend_id);
 }
 
 /** A row kept in memory instead of written (`writeBack`), and whether the table has it yet. */
@@ -124,6 +159,8 @@ export function prepareEvent(e: SequencedEvent): SequencedEvent {
 export function createReadModelsProjection(options: ReadModelsOptions = {}) {
   const size = options.cacheSize ?? 50_000;
   const writeBack = options.writeBack ?? false;
+  const shared = options.shared ?? null;
+  if (shared && writeBack) throw new Error('a shared projection cannot hold rows back');
   const cache = {
     conversations: new Lru<ConversationRow>(size),
     users: new Lru<UserRow>(size),
@@ -155,8 +192,10 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     const missing: string[] = [];
     for (const k of keys) {
       // a copy, so that a batch that fails leaves the cache as committed; held rows need none:
-      // a replay that fails is thrown away
-      const hit = writeBack ? hold.get(k)?.row : lru.get(k);
+      // a replay that fails is thrown away. Shared users and conversations are never cached:
+      // another partition's projector may have changed them (accounts are a partition's own).
+      const cached = !shared || lru === cache.accounts;
+      const hit = writeBack ? hold.get(k)?.row : cached ? lru.get(k) : undefined;
       if (hit) into.set(k, writeBack ? hit : { ...hit });
       else missing.push(k);
     }
@@ -166,6 +205,14 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
   async function load(tx: Tx, batch: readonly SequencedEvent[]) {
     const keys = keysOf(batch);
     const state = emptyFoldState();
+    if (shared) {
+      const friends = await friendsOf(
+        tx,
+        new Set([...keys.conversationIds, ...keys.unreadOf]),
+        keys.messageIds,
+      );
+      await lockUsers(tx, [...new Set([...keys.userIds, ...friends])]);
+    }
     const [loadedMessages, loadedUsers, loadedAccounts, loadedReplies, loadedKeys] = await Promise.all([
       // a message's vector is never read back: it is kept as stored or computed afresh
       messageRows.load(tx, 'id', [...keys.messageIds], ['search']),
@@ -262,7 +309,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     const loadedContent = new Map<string, string | null>();
     for (const [id, m] of state.messages) loadedContent.set(id, m.content);
     foldBatch(state, batch);
-    await renameFriends(tx, state, existing, writeBack ? held.conversations : null);
+    await renameFriends(tx, state, existing, writeBack ? held.conversations : null, shared);
     if (state.recomputeLast.size > 0) await recomputeLastMessages(tx, state);
     const prepared = new Map<string, string>();
     for (const e of batch) if (e.search) prepared.set(e.search.text, e.search.vector);
@@ -373,9 +420,10 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     await Promise.all(writes);
     if (writeBack) return () => {};
     return () => {
+      for (const id of state.dirty.accounts) cache.accounts.set(id, state.accounts.get(id)!);
+      if (shared) return; // other partitions' projectors write these too
       for (const id of state.dirty.conversations) cache.conversations.set(id, state.conversations.get(id)!);
       for (const id of state.dirty.users) cache.users.set(id, state.users.get(id)!);
-      for (const id of state.dirty.accounts) cache.accounts.set(id, state.accounts.get(id)!);
     };
   }
 }
@@ -453,6 +501,7 @@ async function renameFriends(
   state: FoldState,
   existing: { conversations: Set<string> },
   held: Map<string, Held<ConversationRow>> | null,
+  shared: ReadModelsOptions['shared'] | null,
 ) {
   if (state.renamed.size === 0) return;
   // the batch's own conversations are skipped here rather than in the query: a list of all of
@@ -475,7 +524,8 @@ async function renameFriends(
   }
   for (const c of found) {
     c.friendName = state.users.get(c.friendId!)!.name;
-    c.version = Math.max(c.version, state.renamed.get(c.friendId!)!);
+    // another partition's conversation keeps its version: ours is a sequence of another stream
+    if (!shared || shared.owns(c.accountId)) c.version = Math.max(c.version, state.renamed.get(c.friendId!)!);
     state.conversations.set(c.id, c);
     existing.conversations.add(c.id);
     state.dirty.conversations.add(c.id);

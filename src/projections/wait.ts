@@ -3,20 +3,27 @@ import type { Projector } from './projector.js';
 
 /**
  * Resolves when the read models include stream sequence `seq` (true), or after `timeoutMs`
- * (false). In the process that projects it listens to the projector; in any other process
- * it polls the checkpoint, which commits with the read models.
+ * (false). With a partitioned log, `seq` is a sequence of `accountId`'s partition. In the
+ * process that projects it listens to the projector; in any other process it polls the
+ * checkpoint, which commits with the read models.
  */
-export type WaitForSeq = (seq: number, timeoutMs: number) => Promise<boolean>;
+export type WaitForSeq = (seq: number, timeoutMs: number, accountId?: string) => Promise<boolean>;
 
+/**
+ * `projector` is the projector of this process, or only the name of one that runs elsewhere
+ * (a process in the `api` role): then the checkpoint is polled.
+ */
 export function createProjectionWaiter(deps: {
   sql: Sql;
-  projector: Projector;
+  projector: Projector | { name: string };
   pollMs?: number;
 }): WaitForSeq {
   const { projector } = deps;
   const poll = pollCheckpoint(deps.sql, projector.name, deps.pollMs);
   return async (seq, timeoutMs) =>
-    projector.status().state === 'projecting' ? projector.waitFor(seq, timeoutMs) : poll(seq, timeoutMs);
+    'status' in projector && projector.status().state === 'projecting'
+      ? projector.waitFor(seq, timeoutMs)
+      : poll(seq, timeoutMs);
 }
 
 /** Waits by reading a projector's committed checkpoint, from a process that does not project. */

@@ -70,10 +70,8 @@ try {
   const chain = createChainProjection(job.stream, job.chainCheckpointEvery);
   chain.start(job.chainHead);
   let batch = emptyBatch(job.fromSeq);
-  for await (const m of readRange(nats.js, nats.jsm, job.stream, {
-    fromSeq: job.fromSeq + 1,
-    toSeq: job.toSeq,
-  })) {
+  const log = { js: nats.js, jsm: nats.jsm, stream: job.stream };
+  for await (const m of readRange(log, { fromSeq: job.fromSeq + 1, toSeq: job.toSeq })) {
     chain.append(m);
     addToBatch(batch, m, ctx);
     if (batch.count >= job.chunkSize) {

@@ -84,11 +84,10 @@ export async function stateAt(
     resetBatch(state);
     chunk = [];
   };
-  for await (const m of readRange(js, jsm, stream, {
-    fromSeq: 1,
-    toSeq: q.atSeq,
-    filterSubject: subjects.account(q.accountId),
-  })) {
+  for await (const m of readRange(
+    { js, jsm, stream },
+    { fromSeq: 1, toSeq: q.atSeq, subject: subjects.account(q.accountId) },
+  )) {
     const decoded = decodeMessage(m, subjects);
     if (!decoded.ok) {
       rejected.push({ seq: m.seq, reason: decoded.reason });

@@ -2,34 +2,46 @@ import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager }
 import { inArray } from 'drizzle-orm';
 import type { Drizzle, Sql } from '../db/client.js';
 import { accounts } from '../db/schema.js';
+import { type Partition, type Partitions, singlePartition } from '../log/partitions.js';
 import type { Subjects } from '../log/subjects.js';
 import type { Logger } from '../logger.js';
 import { type CheckpointWatch, createCheckpointWatch } from './checkpoint-watch.js';
 import { type DeviceCursors, devicesBucket, openDeviceCursors } from './devices.js';
-import { createLiveHub, type LiveHub, type LiveOptions } from './live.js';
+import { createLiveHub, type LiveHub, type LiveOptions, type LiveStats } from './live.js';
 import { createChangesReader, type SyncChanges } from './sync.queries.js';
 
-export interface SyncDeps {
+/** The log the read models come from: one stream, or every partition of a partitioned log. */
+export type SyncLog =
+  | {
+      stream: string;
+      subjects: Subjects;
+      /** Checkpoint name of the projector that builds the read models. */
+      projector: string;
+    }
+  | { partitions: Partitions };
+
+export type SyncDeps = SyncLog & {
   db: Drizzle;
   sql: Sql;
   js: JetStreamClient;
   jsm: JetStreamManager;
-  stream: string;
-  subjects: Subjects;
-  /** Checkpoint name of the projector that builds the read models. */
-  projector: string;
   log: Logger;
-}
+};
 
+/**
+ * Every method is of one account, and reads that account's partition: its stream and its
+ * projector's checkpoint. A cursor is a sequence of that stream.
+ */
 export interface Sync {
   read(accountId: string, cursor: number, limit: number): Promise<SyncChanges>;
-  checkpoint(): Promise<number>;
+  /** The checkpoint of the projector of the account's partition. */
+  checkpoint(accountId: string): Promise<number>;
   /** How many sequences after the cursor changed the account, counted up to `cap`. */
   pending(accountId: string, cursor: number, cap: number): Promise<number>;
   /** The cursor just before the account's first event stored at or after `ms`. */
   cursorAt(accountId: string, ms: number): Promise<number>;
-  /** When the log stored the event at `seq` (epoch ms); null for 0. */
-  storedAt(seq: number): Promise<number | null>;
+  /** When the log stored the account's event at `seq` (epoch ms); null for 0. */
+  storedAt(accountId: string, seq: number): Promise<number | null>;
   devices: DeviceCursors;
   live: LiveHub;
   close(): Promise<void>;
@@ -47,7 +59,78 @@ export const defaultLiveOptions: LiveOptions = {
 
 /** Sync pages, device cursors and the live stream over the read models and the log. */
 export async function createSync(deps: SyncDeps, live: Partial<LiveOptions> = {}): Promise<Sync> {
-  const { db, sql, js, jsm, stream, subjects, projector, log } = deps;
+  const { db, sql, js, jsm, log } = deps;
+  const partitions =
+    'partitions' in deps ? deps.partitions : singlePartition(deps.stream, deps.subjects, deps.projector);
+  const devices = await openDeviceCursors(js, devicesBucket(partitions.base));
+  const lastSeqOf = async (ids: string[]) => {
+    const rows = await db
+      .select({ id: accounts.accountId, lastSeq: accounts.lastSeq })
+      .from(accounts)
+      .where(inArray(accounts.accountId, ids));
+    return new Map(rows.map((r) => [r.id, r.lastSeq]));
+  };
+  const parts: PartitionSync[] = [];
+  try {
+    for (const p of partitions.list) {
+      parts.push(await createPartitionSync({ db, sql, js, jsm, log, partition: p, lastSeqOf }, live));
+    }
+  } catch (e) {
+    await Promise.all(parts.map((p) => p.close()));
+    throw e;
+  }
+  const of = (accountId: string) => parts[partitions.of(accountId).index]!;
+
+  return {
+    read: (accountId, cursor, limit) => of(accountId).read(accountId, cursor, limit),
+    checkpoint: (accountId) => of(accountId).checkpoint(),
+    pending: (accountId, cursor, cap) => of(accountId).pending(accountId, cursor, cap),
+    cursorAt: (accountId, ms) => of(accountId).cursorAt(accountId, ms),
+    storedAt: (accountId, seq) => of(accountId).storedAt(seq),
+    devices,
+    live: {
+      connect: (accountId, cursor, sink) => of(accountId).live.connect(accountId, cursor, sink),
+      stats: () => sumStats(parts.map((p) => p.live.stats())),
+      async close() {
+        await Promise.all(parts.map((p) => p.live.close()));
+      },
+    },
+    async close() {
+      await Promise.all(parts.map((p) => p.close()));
+    },
+  };
+}
+
+function sumStats(all: LiveStats[]): LiveStats {
+  const total: LiveStats = {
+    connections: 0,
+    accounts: 0,
+    connected_total: 0,
+    closed_total: 0,
+    dropped_slow_total: 0,
+    events_sent_total: 0,
+  };
+  for (const s of all) for (const k of Object.keys(total) as (keyof LiveStats)[]) total[k] += s[k];
+  return total;
+}
+
+type PartitionSync = Awaited<ReturnType<typeof createPartitionSync>>;
+
+/** The changes feed, the checkpoint watch and the live groups of one partition. */
+async function createPartitionSync(
+  deps: {
+    db: Drizzle;
+    sql: Sql;
+    js: JetStreamClient;
+    jsm: JetStreamManager;
+    log: Logger;
+    partition: Partition;
+    lastSeqOf: (ids: string[]) => Promise<Map<string, number>>;
+  },
+  live: Partial<LiveOptions>,
+) {
+  const { db, sql, js, jsm, log, partition, lastSeqOf } = deps;
+  const { stream, subjects, projector } = partition;
   const changes = createChangesReader(db, sql, projector);
   const read = (accountId: string, cursor: number, limit: number) =>
     changes.read({ accountId, cursor, limit });
@@ -56,31 +139,16 @@ export async function createSync(deps: SyncDeps, live: Partial<LiveOptions> = {}
       select last_seq from projector_checkpoints where projector = ${projector}`;
     return row?.last_seq ?? 0;
   };
-  const devices = await openDeviceCursors(js, devicesBucket(stream));
   const watch: CheckpointWatch = await createCheckpointWatch({ sql, projector, log });
-  const hub = createLiveHub(
-    {
-      read,
-      watch,
-      log,
-      async lastSeqOf(ids) {
-        const rows = await db
-          .select({ id: accounts.accountId, lastSeq: accounts.lastSeq })
-          .from(accounts)
-          .where(inArray(accounts.accountId, ids));
-        return new Map(rows.map((r) => [r.id, r.lastSeq]));
-      },
-    },
-    { ...defaultLiveOptions, ...live },
-  );
+  const hub = createLiveHub({ read, watch, log, lastSeqOf }, { ...defaultLiveOptions, ...live });
 
   return {
     read,
     checkpoint,
-    pending: (accountId, cursor, cap) => changes.count({ accountId, cursor, limit: cap }),
-    devices,
+    pending: (accountId: string, cursor: number, cap: number) =>
+      changes.count({ accountId, cursor, limit: cap }),
     live: hub,
-    async cursorAt(accountId, ms) {
+    async cursorAt(accountId: string, ms: number) {
       // Past year 9999 a time has no RFC 3339 form for the server; no event is stored that late.
       if (ms > LAST_RFC3339_MS) return Math.max(await checkpoint(), 0);
       // An ephemeral consumer from that time, on the account's subjects: its first message is
@@ -103,7 +171,7 @@ export async function createSync(deps: SyncDeps, live: Partial<LiveOptions> = {}
         await jsm.consumers.delete(stream, info.name).catch(() => {});
       }
     },
-    async storedAt(seq) {
+    async storedAt(seq: number) {
       if (seq <= 0) return null;
       const m = await jsm.streams.getMessage(stream, { seq });
       return m ? m.time.getTime() : null;

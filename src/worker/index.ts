@@ -10,6 +10,7 @@
  */
 export * from '../events/index.js';
 export { connectNats } from '../log/connect.js';
+export { createPartitions, type Partition, type Partitions, partitionIndex } from '../log/partitions.js';
 export { createPublisher, InvalidEventError, type Publisher, type PublishResult } from '../log/publisher.js';
 export { ensureReplyConsumer, replyConsumerConfig } from '../log/reply-consumer.js';
 export {

@@ -8,8 +8,9 @@ import { checksumReadModels } from '../../src/db/checksum.js';
 import { createDb, type Db } from '../../src/db/client.js';
 import { ensureDatabase, runMigrations } from '../../src/db/migrate.js';
 import { connectNats, type Nats } from '../../src/log/connect.js';
+import { createPartitions, type Partitions } from '../../src/log/partitions.js';
 import { createPublisher, type Publisher } from '../../src/log/publisher.js';
-import { ensureStream } from '../../src/log/stream.js';
+import { ensurePartitionStreams, ensureStream } from '../../src/log/stream.js';
 import { createSubjects, type Subjects } from '../../src/log/subjects.js';
 import { silentLogger } from '../../src/logger.js';
 import { createProjector, type ProjectorOptions } from '../../src/projections/projector.js';
@@ -69,6 +70,34 @@ export async function createTestLog(label: string, duplicateWindowMs = 60_000): 
     async close() {
       await nats.jsm.streams.delete(stream).catch(() => {});
       await nats.jsm.streams.delete(`KV_${devicesBucket(stream)}`).catch(() => {});
+      await nats.nc.close();
+    },
+  };
+}
+
+export interface PartitionedTestLog extends Nats {
+  partitions: Partitions;
+  publisher: Publisher;
+  close(): Promise<void>;
+}
+
+/** A partitioned log of its own for one test file (streams `<base>_P<i>`); `close()` deletes it. */
+export async function createPartitionedTestLog(label: string, count: number): Promise<PartitionedTestLog> {
+  const id = suffix();
+  const partitions = createPartitions({
+    stream: `T_${label.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}_${id}`,
+    prefix: `t${id}.${label.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`,
+    count,
+  });
+  const nats = await connectNats({ url: natsUrl(), name: `test-${label}` });
+  await ensurePartitionStreams(nats.jsm, partitions, { duplicateWindowMs: 60_000, replicas: 1 });
+  return {
+    ...nats,
+    partitions,
+    publisher: createPublisher({ js: nats.js, partitions }),
+    async close() {
+      for (const p of partitions.list) await nats.jsm.streams.delete(p.stream).catch(() => {});
+      await nats.jsm.streams.delete(`KV_${devicesBucket(partitions.base)}`).catch(() => {});
       await nats.nc.close();
     },
   };

@@ -13,6 +13,11 @@ import { AccountIdParam, ErrorSchema, errorResponses, jsonContent } from '../sch
 export interface ProjectorPosition {
   checkpoint: number;
   stream_last_seq: number | null;
+  /**
+   * With a partitioned log the figures above are totals over the partitions, and this is the
+   * lag of an account's own partition (null when NATS does not answer).
+   */
+  lagOf?: (accountId: string) => number | null;
 }
 
 export interface AccountRoutesDeps {
@@ -224,7 +229,10 @@ export function registerAccountRoutes(app: ApiApp, deps: AccountRoutesDeps) {
         : null;
     return c.json(
       {
-        accounts: visible(c, rows).map((r) => ({ ...r, projector_lag_events: lag })),
+        accounts: visible(c, rows).map((r) => ({
+          ...r,
+          projector_lag_events: position?.lagOf ? position.lagOf(r.account_id) : lag,
+        })),
         since,
         projector: {
           checkpoint: position?.checkpoint ?? null,

@@ -1,12 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { stream } from 'hono/streaming';
-import type { AuditLog, HistoryQuery } from '../../audit/audit-log.js';
+import type { AuditLog, AuditLogs, HistoryQuery } from '../../audit/audit-log.js';
 import { errorLine } from '../../audit/format.js';
 import { formatScope } from '../../auth/api-keys.js';
 import { EVENT_TYPES, type EventType } from '../../events/index.js';
 import { forbidden, requireAccount, scopeOf } from '../auth.js';
 import type { ApiApp } from '../env.js';
-import { ApiError, notFound } from '../errors.js';
+import { ApiError, badRequest, notFound } from '../errors.js';
 import {
   AccountIdParam,
   ConversationIdParam,
@@ -24,6 +24,15 @@ const Seq = z
   .transform(Number)
   .refine((n) => Number.isSafeInteger(n) && n >= 1, 'must be a stream sequence ≥ 1');
 
+const PartitionParam = z
+  .string()
+  .regex(/^\d{1,3}$/, 'must be a partition number (a whole number ≥ 0)')
+  .transform(Number)
+  .optional()
+  .describe(
+    'with PARTITIONS > 1: the partition whose stream to read (an account_id or conversation_id implies it); sequences are of that stream',
+  );
+
 const EventTypeParam = z.enum(EVENT_TYPES as [EventType, ...EventType[]]);
 
 const HistoryParams = z
@@ -37,6 +46,7 @@ const HistoryParams = z
       .optional()
       .describe('event type; repeat for several'),
     conversation_id: ConversationIdParam.optional().describe('events naming this conversation'),
+    partition: PartitionParam,
     limit: Limit(100, 1000).describe('most events in a JSON page (NDJSON streams the whole range)'),
   })
   .superRefine((q, ctx) => {
@@ -127,6 +137,7 @@ const chainRoute = createRoute({
   request: {
     query: z.object({
       seq: Seq.optional().describe('the sequence whose hash to give'),
+      partition: PartitionParam,
       after_seq: z
         .string()
         .regex(/^\d{1,16}$/, 'must be a stream sequence (a whole number)')
@@ -168,10 +179,25 @@ const chainRoute = createRoute({
 });
 
 const NDJSON = 'application/x-ndjson';
-const CHUNK_BYTES = 64 * 1024;
 
 /** The raw history, message timelines and the hash chain, for auditors. */
-export function registerAuditRoutes(app: ApiApp, audit: AuditLog) {
+export function registerAuditRoutes(app: ApiApp, logs: AuditLogs) {
+  /** The partition's audit log: named, or implied by the account; the only one when there is one. */
+  function pick(partition: number | undefined, accountId: string | undefined): AuditLog {
+    const byAccount = accountId === undefined ? undefined : logs.of(accountId);
+    if (partition !== undefined) {
+      if (partition >= logs.count)
+        throw badRequest('partition', `must be less than ${logs.count}, the number of partitions`);
+      if (byAccount && byAccount !== logs.at(partition))
+        throw badRequest('partition', `account ${accountId} is not in partition ${partition}`);
+      return logs.at(partition);
+    }
+    if (byAccount) return byAccount;
+    if (logs.count > 1)
+      throw badRequest('partition', `the log has ${logs.count} partitions: name one, or an account_id`);
+    return logs.at(0);
+  }
+
   app.openapi(historyRoute, async (c) => {
     const q = c.req.valid('query');
     if (q.account_id === undefined && q.conversation_id === undefined && scopeOf(c) !== null) {
@@ -186,11 +212,12 @@ export function registerAuditRoutes(app: ApiApp, audit: AuditLog) {
       types: q.type,
     };
     if (q.conversation_id !== undefined) {
-      const conversation = await audit.findConversation(q.conversation_id);
+      const conversation = await logs.at(0).findConversation(q.conversation_id);
       if (!conversation) throw notFound('conversation', q.conversation_id);
       requireAccount(c, conversation.accountId);
       query.conversation = conversation;
     }
+    const audit = pick(q.partition, query.conversation?.accountId ?? q.account_id);
     if (!(c.req.header('accept') ?? '').includes(NDJSON))
       return jsonText(c, await audit.page(query, q.limit));
 
@@ -201,16 +228,10 @@ export function registerAuditRoutes(app: ApiApp, audit: AuditLog) {
       async (s) => {
         // Lines go out in chunks; each write waits while the client is behind, so memory stays
         // bounded by the chunk and the reader's window, however long the range.
-        let chunk = '';
-        for await (const line of exported.lines()) {
+        for await (const chunk of exported.chunks()) {
           if (s.aborted) return;
-          chunk += `${line}\n`;
-          if (chunk.length >= CHUNK_BYTES) {
-            await s.write(chunk);
-            chunk = '';
-          }
+          await s.write(chunk);
         }
-        if (chunk) await s.write(chunk);
       },
       async (err, s) => {
         // the status is sent already: the export ends with an error record and no end record
@@ -221,7 +242,8 @@ export function registerAuditRoutes(app: ApiApp, audit: AuditLog) {
 
   app.openapi(timelineRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const timeline = await audit.timeline(id);
+    const accountId = logs.count > 1 ? await logs.accountOfMessage(id) : null;
+    const timeline = await (accountId === null ? logs.at(0) : logs.of(accountId)).timeline(id);
     if (timeline === null) throw notFound('message', id);
     if (scopeOf(c) !== null)
       requireAccount(c, (JSON.parse(timeline) as { message: { account_id: string } }).message.account_id);
@@ -230,6 +252,7 @@ export function registerAuditRoutes(app: ApiApp, audit: AuditLog) {
 
   app.openapi(chainRoute, async (c) => {
     const q = c.req.valid('query');
+    const audit = pick(q.partition, undefined);
     if (q.seq === undefined) {
       const [head, page] = await Promise.all([audit.head(), audit.checkpoints(q.after_seq, q.limit)]);
       return c.json({ head, checkpoint_every: audit.checkpointEvery, ...page }, 200);

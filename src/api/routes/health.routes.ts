@@ -7,13 +7,31 @@ export const ReadinessSchema = z
     ready: z.boolean(),
     nats: z.object({ ok: z.boolean(), error: z.string().optional() }),
     postgres: z.object({ ok: z.boolean(), error: z.string().optional() }),
-    projector: z.object({
-      state: z.string(),
-      checkpoint: z.number().int(),
-      stream_last_seq: z.number().int().nullable(),
-      lag_events: z.number().int().nullable(),
-      last_error: z.string().nullable(),
-    }),
+    projector: z
+      .object({
+        state: z.string(),
+        checkpoint: z.number().int(),
+        stream_last_seq: z.number().int().nullable(),
+        lag_events: z.number().int().nullable(),
+        last_error: z.string().nullable(),
+      })
+      .describe(
+        'with several partitions: the state that needs attention first, and totals over the partitions',
+      ),
+    partitions: z
+      .array(
+        z.object({
+          partition: z.number().int(),
+          stream: z.string(),
+          state: z.string().describe('`remote`: projected by another process'),
+          checkpoint: z.number().int(),
+          stream_last_seq: z.number().int().nullable(),
+          lag_events: z.number().int().nullable(),
+          last_error: z.string().nullable(),
+        }),
+      )
+      .optional()
+      .describe('with PARTITIONS > 1: each partition'),
   })
   .openapi('Readiness');
 export type Readiness = z.infer<typeof ReadinessSchema>;

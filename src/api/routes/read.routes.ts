@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Principal } from '../../auth/api-keys.js';
 import type { Actions } from '../../commands/actions.js';
 import type { Drizzle } from '../../db/client.js';
@@ -121,7 +121,10 @@ export function registerReadRoutes(app: ApiApp, db: Drizzle, actions?: Actions) 
       seq = r.seq;
       projected &&= r.projected;
       if (r.projected) {
-        const [o] = await db.select().from(actionOutcomes).where(eq(actionOutcomes.seq, r.seq));
+        const [o] = await db
+          .select()
+          .from(actionOutcomes)
+          .where(and(eq(actionOutcomes.accountId, g.accountId), eq(actionOutcomes.seq, r.seq)));
         updated += o?.updated ?? 0;
       }
     }

@@ -198,14 +198,14 @@ export function registerSyncRoutes(app: ApiApp, sync: Sync) {
     const changes = await sync.read(q.account_id, cursor ?? 0, q.limit);
     const page = syncPageJson(changes);
     if (q.last_sync_timestamp === undefined) return c.json(page, 200);
-    const stored = await sync.storedAt(page.next_cursor);
+    const stored = await sync.storedAt(q.account_id, page.next_cursor);
     return c.json({ ...page, next_sync_timestamp: stored ?? q.last_sync_timestamp }, 200);
   });
 
   app.openapi(ackRoute, async (c) => {
     const b = c.req.valid('json');
     requireAccount(c, b.account_id);
-    const checkpoint = await sync.checkpoint();
+    const checkpoint = await sync.checkpoint(b.account_id);
     if (b.cursor > checkpoint)
       throw new ApiError(
         409,

@@ -3,9 +3,10 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { createAuditLog } from '../../audit/audit-log.js';
 import { runExport, runVerifyExport } from '../../audit/commands.js';
-import { createDb } from '../../db/client.js';
+import type { Config } from '../../config.js';
+import { createDb, type Sql } from '../../db/client.js';
 import { connectNats } from '../../log/connect.js';
-import { createSubjects } from '../../log/subjects.js';
+import { createPartitions, type Partition } from '../../log/partitions.js';
 import { exitCodesHelp, UsageError } from '../exit-codes.js';
 import { configFromEnv } from '../program.js';
 
@@ -17,6 +18,44 @@ const sequence = (name: string) => (v: string) => {
 };
 
 const collect = (v: string, all: string[]) => [...all, v];
+
+const partitionNumber = (v: string) => {
+  if (!/^\d{1,3}$/.test(v)) throw new InvalidArgumentError('--partition must be a whole number ≥ 0');
+  return Number(v);
+};
+
+/** The partition an export reads: named, or the one of its account (or conversation's account). */
+async function exportedPartition(
+  cfg: Config,
+  o: { partition?: number; account?: string; conversation?: string },
+  sql: Sql,
+): Promise<Partition> {
+  const partitions = createPartitions({
+    stream: cfg.STREAM_NAME,
+    prefix: cfg.SUBJECT_PREFIX,
+    count: cfg.PARTITIONS,
+  });
+  let account = o.account;
+  if (account === undefined && o.conversation !== undefined && partitions.count > 1) {
+    const [row] = await sql<{ account_id: string }[]>`
+      select account_id from conversations where id = ${o.conversation}`;
+    account = row?.account_id;
+  }
+  const byAccount = account === undefined ? undefined : partitions.of(account);
+  if (o.partition === undefined) {
+    if (byAccount) return byAccount;
+    if (partitions.count > 1)
+      throw new UsageError(
+        `the log has ${partitions.count} partitions (PARTITIONS): name one with --partition, or --account`,
+      );
+    return partitions.list[0]!;
+  }
+  const named = partitions.list[o.partition];
+  if (!named) throw new UsageError(`--partition must be less than ${partitions.count} (PARTITIONS)`);
+  if (byAccount && byAccount !== named)
+    throw new UsageError(`account ${account} is in partition ${byAccount.index}, not ${o.partition}`);
+  return named;
+}
 
 /** `audit export` and `audit verify-export`: the raw history and its hash chain, for auditors. */
 export function registerAuditCommands(program: Command): void {
@@ -35,6 +74,11 @@ export function registerAuditCommands(program: Command): void {
     .option('--type <type>', 'only this event type; repeat for several', collect, [])
     .option('--conversation <id>', 'only events naming this conversation (a c_… id; needs the read models)')
     .option('--out <file>', 'write to this file instead of standard output')
+    .option(
+      '--partition <n>',
+      'with PARTITIONS > 1: the partition whose stream to export (--account or --conversation implies it)',
+      partitionNumber,
+    )
     .addHelpText(
       'after',
       exitCodesHelp({
@@ -50,6 +94,7 @@ export function registerAuditCommands(program: Command): void {
         type: string[];
         conversation?: string;
         out?: string;
+        partition?: number;
       }) => {
         const cfg = configFromEnv();
         // reads only: the stream is not created or changed, the database not migrated
@@ -61,10 +106,11 @@ export function registerAuditCommands(program: Command): void {
         });
         const db = createDb(cfg.DATABASE_URL, { max: 2, applicationName: 'im-hub-audit-export' });
         try {
-          await nats.jsm.streams.info(cfg.STREAM_NAME).catch((e: unknown) => {
+          const partition = await exportedPartition(cfg, o, db.sql);
+          await nats.jsm.streams.info(partition.stream).catch((e: unknown) => {
             if (e instanceof JetStreamApiError && e.status === 404)
               throw new UsageError(
-                `stream ${cfg.STREAM_NAME} does not exist at ${cfg.NATS_URL} (STREAM_NAME)`,
+                `stream ${partition.stream} does not exist at ${cfg.NATS_URL} (STREAM_NAME, PARTITIONS)`,
               );
             throw e;
           });
@@ -72,8 +118,8 @@ export function registerAuditCommands(program: Command): void {
             sql: db.sql,
             js: nats.js,
             jsm: nats.jsm,
-            stream: cfg.STREAM_NAME,
-            subjects: createSubjects(cfg.SUBJECT_PREFIX),
+            stream: partition.stream,
+            subjects: partition.subjects,
             checkpointEvery: cfg.AUDIT_CHECKPOINT_EVERY,
           });
           process.exitCode = await runExport(

@@ -3,7 +3,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { formatScope, parseApiKey } from '../../auth/api-keys.js';
 import { createKeyCommands, listKeys } from '../../commands/api-keys.js';
 import type { Config } from '../../config.js';
-import { ApiKeyId, KeyName, KeyScope, Role } from '../../events/index.js';
+import { ApiKeyId, HUB_ACCOUNT, KeyName, KeyScope, Role } from '../../events/index.js';
 import { createPublisher } from '../../log/publisher.js';
 import { createLogger } from '../../logger.js';
 import { openDatabase, openLog } from '../../main.js';
@@ -55,8 +55,9 @@ async function openKeyCommands(cfg: Config) {
     throw e;
   });
   const commands = createKeyCommands({
-    publisher: createPublisher({ js: nats.js, stream: cfg.STREAM_NAME, subjects: nats.subjects }),
-    waitFor: pollCheckpoint(db.sql, `read-models:${cfg.STREAM_NAME}`, 25),
+    publisher: createPublisher({ js: nats.js, partitions: nats.partitions }),
+    // key events belong to the hub's own account, so to its partition of the log
+    waitFor: pollCheckpoint(db.sql, nats.partitions.of(HUB_ACCOUNT).projector, 25),
     db: db.db,
   });
   return {

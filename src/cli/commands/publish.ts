@@ -67,7 +67,7 @@ ${exitCodesHelp({
       const size = file === '-' ? 0 : await checkFile(file);
       const log = createLogger(cfg.LOG_LEVEL === 'info' ? 'warn' : cfg.LOG_LEVEL);
       const nats = await openLog(cfg, log);
-      const publisher = createPublisher({ js: nats.js, stream: cfg.STREAM_NAME, subjects: nats.subjects });
+      const publisher = createPublisher({ js: nats.js, partitions: nats.partitions });
       if (file === '-' && process.stdin.isTTY)
         process.stderr.write('reading events from standard input, one JSON object a line (Ctrl-D ends)\n');
       const progress = createProgress({

@@ -15,8 +15,19 @@ import { configFromEnv, wholeNumber } from '../program.js';
 /** `verify` found read models that differ from the log: apart from 1, so that a scheduled check can tell "wrong" from "could not check". */
 const EXIT_DIFFERENT = 3;
 
+/** Refuses a partitioned log, before anything is opened or migrated. */
+function onePartitionOnly(cfg: Config): void {
+  if (cfg.PARTITIONS > 1) {
+    throw new UsageError(
+      `rebuild, verify and state replay one stream, and this log has ${cfg.PARTITIONS} partitions (PARTITIONS): ` +
+        'they are not available for a partitioned log yet. To rebuild, stop the hub, drop the database and start it again: it projects every partition from the beginning.',
+    );
+  }
+}
+
 /** The log, which must already exist: the commands that only read it never create it. */
 async function openExistingLog(cfg: Config) {
+  onePartitionOnly(cfg);
   const nats = await connectNats({
     url: cfg.NATS_URL,
     user: cfg.NATS_USER,
@@ -37,6 +48,7 @@ async function openExistingLog(cfg: Config) {
 /** Everything `rebuild` and `verify` need, and a way to close it. */
 async function openReplay() {
   const cfg = configFromEnv();
+  onePartitionOnly(cfg);
   const log = createLogger(cfg.LOG_LEVEL === 'info' ? 'warn' : cfg.LOG_LEVEL);
   const db = await openDatabase(cfg, log);
   const nats = await openExistingLog(cfg).catch(async (e) => {

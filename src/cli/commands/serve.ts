@@ -1,4 +1,5 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
+import { ROLES, type Role } from '../../config.js';
 import { createLogger } from '../../logger.js';
 import { startService } from '../../main.js';
 import { EXIT_FAILED, EXIT_OK, exitCodesHelp } from '../exit-codes.js';
@@ -10,9 +11,14 @@ export function registerServeCommand(program: Command): void {
     .description(
       'migrate the database, ensure the stream, then run the projector and the HTTP API until SIGTERM or Ctrl-C',
     )
+    .addOption(new Option('--role <role>', 'what this process runs (overrides ROLE)').choices([...ROLES]))
     .addHelpText(
       'after',
       `
+Roles: all (the default) runs the API and the projectors; api runs the API and live streams
+only (another process projects); projector runs the projectors and the reply sweeper, and
+serves only /health, /ready and /metrics.
+
 Logs go to standard output as JSON lines (LOG_LEVEL). Once it listens: the API at
 http://HOST:PORT/api/v1, the reference at /docs, readiness at /ready, metrics at /metrics.
 ${exitCodesHelp({
@@ -20,8 +26,8 @@ ${exitCodesHelp({
   usage: 'a bad environment variable (named in the message)',
 })}`,
     )
-    .action(async () => {
-      const cfg = configFromEnv();
+    .action(async (o: { role?: Role }) => {
+      const cfg = { ...configFromEnv(), ...(o.role ? { ROLE: o.role } : {}) };
       const log = createLogger(cfg.LOG_LEVEL);
       const service = await startService(cfg, log);
       let signals = 0;

@@ -37,7 +37,7 @@ ${exitCodesHelp({ failed: 'NATS unreachable, or the stream refused an event', us
       const cfg = configFromEnv();
       const log = createLogger(cfg.LOG_LEVEL === 'info' ? 'warn' : cfg.LOG_LEVEL);
       const nats = await openLog(cfg, log);
-      const publisher = createPublisher({ js: nats.js, stream: cfg.STREAM_NAME, subjects: nats.subjects });
+      const publisher = createPublisher({ js: nats.js, partitions: nats.partitions });
       const seed = o.seed ?? Date.now() % 1_000_000;
       const started = Date.now();
       const progress = createProgress({
