@@ -57,16 +57,34 @@ export function validationHook(
   return c.json(errorBody('invalid_request', summary, issues), 400);
 }
 
+/**
+ * Hono's own refusals, said in the API's words: a 400 comes from reading the body (not JSON),
+ * a 415 from its media type; both name the body as the field at fault.
+ */
+function httpExceptionResponse(err: HTTPException, c: Context<AppEnv>) {
+  const status = err.status as ContentfulStatusCode;
+  if (status === 400) {
+    const issue = { field: '(body)', message: `${err.message || 'unreadable body'}; send a JSON object` };
+    return c.json(errorBody('invalid_request', `(body): ${issue.message}`, [issue]), 400);
+  }
+  if (status === 415) {
+    const sent = c.req.header('content-type');
+    const issue = {
+      field: '(body)',
+      message: `${sent ? `media type ${JSON.stringify(sent)}` : 'no media type'} is not accepted; send the body as application/json`,
+    };
+    return c.json(errorBody('unsupported_media_type', `(body): ${issue.message}`, [issue]), 415);
+  }
+  const code = status === 413 ? 'payload_too_large' : 'http_error';
+  return c.json(errorBody(code, err.message || 'request failed'), status);
+}
+
 /** Maps anything thrown in a handler to a JSON response, once, at the edge. */
 export function createErrorHandler(log: Logger) {
   return (err: Error, c: Context<AppEnv>) => {
     if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.issues), err.status);
     if (err instanceof OutOfScopeError) return c.json(errorBody('forbidden', err.message), 403);
-    if (err instanceof HTTPException) {
-      const status = err.status as ContentfulStatusCode;
-      const code = status === 400 ? 'invalid_request' : status === 413 ? 'payload_too_large' : 'http_error';
-      return c.json(errorBody(code, err.message || 'request failed'), status);
-    }
+    if (err instanceof HTTPException) return httpExceptionResponse(err, c);
     // the request's own logger, so that the line carries the request id the client sees
     (c.var.log ?? log).error({ err, path: c.req.path, method: c.req.method }, 'unhandled error');
     const where = c.var.requestId ? ` under request_id ${c.var.requestId}` : '';

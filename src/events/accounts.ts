@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent } from './envelope.js';
+import { defineEvent, Text, wellFormed } from './envelope.js';
 
 /** What an operator says about a monitored account; the hub does not act on it. */
 export const AccountStatus = z.enum(['active', 'paused', 'disabled']);
@@ -15,9 +15,10 @@ export const DisplayName = z
   .trim()
   .min(1)
   .max(128)
-  .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters');
+  .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters')
+  .refine(...wellFormed);
 
-export const AccountNotes = z.string().max(4000);
+export const AccountNotes = Text(4000);
 
 /**
  * An operator registers a monitored account (the envelope's `account_id`). Registering an

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent, EpochMs, PlatformId } from './envelope.js';
+import { defineEvent, EpochMs, PlatformId, wellFormed } from './envelope.js';
 
 /** A conversation as clients address it: the hub id (`conversationId()`), `c_` and 22 characters. */
 export const ConversationRef = z
@@ -12,7 +12,8 @@ export const Tag = z
   .trim()
   .min(1)
   .max(32)
-  .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters');
+  .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters')
+  .refine(...wellFormed);
 
 /** At most this many tags on one conversation; tags past it are ignored by the projection. */
 export const MAX_TAGS = 20;

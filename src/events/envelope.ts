@@ -3,13 +3,35 @@ import { z } from 'zod';
 /** Epoch milliseconds (UTC). All times in events and read models use this unit. */
 export const EpochMs = z.number().int().min(0).max(8_640_000_000_000_000);
 
+/** Lone surrogates are not Unicode: they have no UTF-8 form, and Postgres refuses them in JSON. */
+export const wellFormed = [
+  (s: string) => s.isWellFormed(),
+  'must be well-formed Unicode (no lone surrogates)',
+] as const;
+
+/** Text of one line a person or the platform chose (a name, a tag): no control characters. */
+export const Printable = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters')
+    .refine(...wellFormed);
+
 /** A platform identifier (account, user, message, conversation): non-empty, printable, bounded. */
-export const PlatformId = z
-  .string()
-  .min(1)
-  .max(256)
-  .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters')
-  .refine((s) => s.isWellFormed(), 'must be well-formed Unicode (no lone surrogates)');
+export const PlatformId = Printable(256);
+
+/**
+ * Free text (message content, names, notes, reasons): anything a user may type, but for what no
+ * read model can hold: NUL (Postgres text has no room for it) and lone surrogates (not Unicode,
+ * so not UTF-8). A log holding either would stop projection, so neither is ever published.
+ */
+export const Text = (max: number) =>
+  z
+    .string()
+    .max(max, `at most ${max} characters`)
+    .refine((s) => !s.includes('\u0000'), 'must not contain NUL (U+0000)')
+    .refine(...wellFormed);
 
 /**
  * The publisher-chosen event id. It becomes the JetStream `Nats-Msg-Id` header, so it is
@@ -30,7 +52,7 @@ export const envelopeShape = {
   /** When the worker (or the hub, for client actions) observed it. */
   captured_at: EpochMs,
   /** Who appended it, for client actions (an API key's or user's name). */
-  actor: z.string().min(1).max(128).optional(),
+  actor: Text(128).min(1).optional(),
   /** The id of the API key `actor` names, for actions taken through the API (names need not be unique). */
   actor_key_id: z
     .string()

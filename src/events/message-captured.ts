@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent, EpochMs, PlatformId } from './envelope.js';
+import { defineEvent, EpochMs, PlatformId, Text } from './envelope.js';
 
 export const Channel = z.enum(['direct', 'comment']);
 export type Channel = z.infer<typeof Channel>;
@@ -15,9 +15,9 @@ const Count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 /** A platform user as the worker saw them; only `platform_user_id` is always known. */
 export const Sender = z.object({
   platform_user_id: PlatformId,
-  name: z.string().max(256).optional(),
-  avatar: z.string().max(2048).optional(),
-  signature: z.string().max(1024).optional(),
+  name: Text(256).optional(),
+  avatar: Text(2048).optional(),
+  signature: Text(1024).optional(),
   follower_count: Count.optional(),
   following_count: Count.optional(),
   video_count: Count.optional(),
@@ -32,7 +32,7 @@ const capturedPayload = z.object({
   conversation_id: PlatformId,
   direction: Direction,
   sender: Sender,
-  content: z.string().max(65_536),
+  content: Text(65_536),
   message_type: MessageType,
   created_at: EpochMs,
   reply_to: PlatformId.optional(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent, EpochMs, PlatformId } from './envelope.js';
+import { defineEvent, EpochMs, PlatformId, Text } from './envelope.js';
 
 /**
  * An edit of a message, observed by a worker or made by an operator. It may reach the
@@ -11,7 +11,7 @@ export const MessageEditedV1 = defineEvent(
   z.object({
     platform_message_id: PlatformId,
     conversation_id: PlatformId,
-    new_content: z.string().max(65_536),
+    new_content: Text(65_536),
     edited_at: EpochMs,
     /** Platform user id of the author, or the operator who corrected it. */
     edited_by: PlatformId,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent, EpochMs, PlatformId } from './envelope.js';
+import { defineEvent, EpochMs, PlatformId, Text } from './envelope.js';
 import { Channel } from './message-captured.js';
 
 /** A reply as clients address it: the hub id (`replyId()`), `r_` and 22 characters. */
@@ -45,7 +45,7 @@ export const ReplyRequestedV1 = defineEvent(
     conversation_id: PlatformId,
     /** The platform id of the comment replied to, for a reply under a comment. */
     reply_to: PlatformId.optional(),
-    content: z.string().min(1).max(65_536),
+    content: Text(65_536).min(1),
     requested_at: EpochMs,
     /** After this time the reply is no longer wanted: workers skip it and the hub expires it. */
     expires_at: EpochMs,
@@ -73,7 +73,7 @@ export const ReplyFailedV1 = defineEvent(
   1,
   z.object({
     reply_id: ReplyRef,
-    reason: z.string().min(1).max(2048),
+    reason: Text(2048).min(1),
     failed_at: EpochMs,
     attempts: Attempts,
   }),

@@ -68,13 +68,17 @@ export interface BatchApplierDeps {
 const rejectedRows = rowCodec(rejectedEvents, ['stream', 'seq']);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** The body as text when Postgres can hold it as such: UTF-8 without NUL; else base64. */
 function rawText(data: Uint8Array): string {
   try {
-    return utf8.decode(data);
-  } catch {
-    return `base64:${Buffer.from(data).toString('base64')}`;
-  }
+    const text = utf8.decode(data);
+    if (!text.includes('\u0000')) return text;
+  } catch {}
+  return `base64:${Buffer.from(data).toString('base64')}`;
 }
+
+/** A reason quotes the body at times (a JSON parser's message): NUL written out, lone surrogates replaced. */
+const storableReason = (reason: string) => reason.replaceAll('\u0000', '\\u0000').toWellFormed();
 
 /**
  * A stored message read against the contract: the event, or why it is rejected (bad JSON,
@@ -134,7 +138,7 @@ export function addToBatch(
       stream: ctx.stream,
       seq: m.seq,
       subject: m.subject,
-      reason: decoded.reason,
+      reason: storableReason(decoded.reason),
       raw: rawText(m.data),
       storedAt: Math.floor(m.info.timestampNanos / 1e6),
     });

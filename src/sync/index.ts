@@ -47,6 +47,9 @@ export interface Sync {
   close(): Promise<void>;
 }
 
+/** The last millisecond of year 9999: later times cannot be written as a JetStream start time. */
+const LAST_RFC3339_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 export const defaultLiveOptions: LiveOptions = {
   heartbeatMs: 15_000,
   maxBufferBytes: 4 * 1024 * 1024,
@@ -146,6 +149,8 @@ async function createPartitionSync(
       changes.count({ accountId, cursor, limit: cap }),
     live: hub,
     async cursorAt(accountId: string, ms: number) {
+      // Past year 9999 a time has no RFC 3339 form for the server; no event is stored that late.
+      if (ms > LAST_RFC3339_MS) return Math.max(await checkpoint(), 0);
       // An ephemeral consumer from that time, on the account's subjects: its first message is
       // the event we want. (Direct get by time needs a newer server than 2.9.)
       const info = await jsm.consumers.add(stream, {

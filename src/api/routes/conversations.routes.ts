@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Drizzle } from '../../db/client.js';
-import { Tag } from '../../events/index.js';
+import { Tag, Text } from '../../events/index.js';
 import { getConversation, listConversations } from '../../queries/conversations.queries.js';
 import { requireAccount, scopeOf } from '../auth.js';
 import type { ApiApp } from '../env.js';
@@ -27,7 +27,7 @@ const listRoute = createRoute({
       status: z.enum(['active', 'archived', 'blocked']).optional(),
       sort_by: z.enum(['last_message_time', 'unread_count', 'name']).default('last_message_time'),
       order: z.enum(['asc', 'desc']).optional(),
-      search: z.string().min(1).max(100).optional(),
+      search: Text(100).min(1).optional(),
       tag: Tag.optional(),
       pinned: QueryBool.optional(),
       limit: Limit(50, 200),

@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Actions } from '../../commands/actions.js';
 import type { Drizzle } from '../../db/client.js';
+import { Text } from '../../events/index.js';
 import { getMessage, getMessageForAction, getRecall } from '../../queries/messages.queries.js';
 import { principalOf, requireAccount } from '../auth.js';
 import type { ApiApp, AppEnv } from '../env.js';
@@ -27,7 +28,7 @@ const editRoute = createRoute({
     params: z.object({ id: MessageIdParam }),
     body: {
       required: true,
-      content: { 'application/json': { schema: z.object({ content: z.string().min(1).max(65_536) }) } },
+      content: { 'application/json': { schema: z.object({ content: Text(65_536).min(1) }) } },
     },
   },
   responses: {

@@ -1,7 +1,15 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Actions } from '../../commands/actions.js';
 import type { Drizzle } from '../../db/client.js';
-import { Channel, IdempotencyKey, messageId, PlatformId, ReplyRef, replyId } from '../../events/index.js';
+import {
+  Channel,
+  IdempotencyKey,
+  messageId,
+  PlatformId,
+  ReplyRef,
+  replyId,
+  Text,
+} from '../../events/index.js';
 import { getAccountRow } from '../../queries/accounts.queries.js';
 import { getConversation } from '../../queries/conversations.queries.js';
 import { getMessageForAction } from '../../queries/messages.queries.js';
@@ -63,7 +71,7 @@ const ReplyBody = z
       'reply in this conversation (DM thread or video)',
     ),
     comment: PlatformId.optional().describe('reply under this comment (its platform_message_id)'),
-    content: z.string().min(1).max(65_536),
+    content: Text(65_536).min(1),
   })
   .superRefine((b, ctx) => {
     if (b.conversation_id === undefined && b.comment === undefined) {

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Drizzle } from '../../db/client.js';
-import { Channel, MessageType } from '../../events/index.js';
+import { Channel, MessageType, Text } from '../../events/index.js';
 import { searchConversations, searchMessages } from '../../queries/search.queries.js';
 import { buildTsQuery, highlightTerms } from '../../search/query.js';
 import { snippet } from '../../search/snippet.js';
@@ -30,7 +30,7 @@ const DateInput = z.union([
     .transform((s) => Date.parse(s)),
 ]);
 
-const QueryText = z.string().max(256, 'at most 256 characters');
+const QueryText = Text(256);
 
 export const SearchBody = z
   .object({
