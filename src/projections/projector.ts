@@ -1,11 +1,5 @@
 import { EventEmitter } from 'node:events';
-import {
-  type Consumer,
-  type ConsumerMessages,
-  DeliverPolicy,
-  type JetStreamClient,
-  type JsMsg,
-} from '@nats-io/jetstream';
+import { DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
 import type { ReservedSql } from 'postgres';
 import type { Sql } from '../db/client.js';
 import type { Subjects } from '../log/subjects.js';
@@ -103,33 +97,6 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
-
-/**
- * The consumer's messages in fetch rounds of `window`, the next round asked for only once the
- * reader has taken this one: a projector far behind the stream holds at most `window` messages
- * ahead of its batches (a `consume()` pulls again as messages arrive, whatever the reader's
- * pace, and would buffer the backlog). A round ends after `window` messages or `expires`.
- */
-function fetchRounds(consumer: Consumer, window: number, expires: number) {
-  let current: ConsumerMessages | null = null;
-  let stopped = false;
-  async function* rounds(): AsyncGenerator<JsMsg> {
-    while (!stopped) {
-      current = await consumer.fetch({ max_messages: window, expires });
-      if (stopped) current.stop();
-      yield* current;
-    }
-  }
-  return {
-    [Symbol.asyncIterator]: rounds,
-    /** Messages received and not yet taken. */
-    getPending: () => current?.getPending() ?? 0,
-    stop(): void {
-      stopped = true;
-      current?.stop();
-    },
-  };
-}
 
 /**
  * Reads the stream in order from its checkpoint and applies batches to the read models.
@@ -235,8 +202,12 @@ export function createProjector(deps: ProjectorDeps, options: ProjectorOptions =
     );
     // Pull in bounded rounds: a very large pull request stalls the ordered consumer. Pulls that
     // expire every few seconds carry heartbeats every half of that: after a NATS restart the
-    // consumer notices the missing heartbeats within seconds, instead of after the default 30 s.
-    const messages = fetchRounds(consumer, Math.min(batchSize * 2, 10_000), PULL_EXPIRES_MS);
+    // consumer notices the missing heartbeats and recreates itself within seconds, instead of
+    // after the default 30 s pull.
+    const messages = await consumer.consume({
+      max_messages: Math.min(batchSize * 2, 10_000),
+      expires: PULL_EXPIRES_MS,
+    });
     let lockLost: Error | null = null;
     const lockCheck = setInterval(() => {
       lock`select 1`.catch((e: Error) => {
