@@ -25,7 +25,7 @@ import { createSubjects } from '../src/log/subjects.js';
 import { simulateEvents } from '../src/worker/simulate.js';
 import { withClientActions } from '../src/worker/simulate-actions.js';
 import type { RebuildResult, RebuildStart } from './rebuild-child.js';
-import { fmt, freshDatabase, NATS_URL, progress, suffix, take } from './support.js';
+import { fmt, freshDatabase, NATS_URL, publishAll, suffix } from './support.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -72,27 +72,15 @@ try {
     }),
     { seed: 43 },
   );
-  const kinds: Record<string, number> = {};
-  let t = now();
-  for (let done = 0; done < N; ) {
-    const chunk = take(source, Math.min(10_000, N - done));
-    if (chunk.length === 0) break;
-    for (const e of chunk) kinds[e.type] = (kinds[e.type] ?? 0) + 1;
-    await publisher.publishMany(chunk, 1024);
-    done += chunk.length;
-    progress('publish', done, N);
-  }
-  const publishS = (now() - t) / 1000;
-  const mix = Object.entries(kinds)
-    .sort((a, b) => b[1] - a[1])
-    .map(([k, n]) => `${k} ${fmt((n / N) * 100, 1)}%`)
-    .join(', ');
-  console.log(`publish        ${fmt(N)} events in ${fmt(publishS, 1)} s = ${fmt(N / publishS)} events/s`);
-  console.log(`mix            ${Object.keys(kinds).length} event types: ${mix}`);
+  const published = await publishAll(publisher, source, N);
+  console.log(
+    `publish        ${fmt(N)} events in ${fmt(published.seconds, 1)} s = ${fmt(N / published.seconds)} events/s`,
+  );
+  console.log(`mix            ${published.types} event types: ${published.mix}`);
   const last = (await nats.jsm.streams.info(stream)).state.last_seq;
 
   // 2. The floor: the same stream read by the NATS client alone.
-  t = now();
+  let t = now();
   let read = 0;
   let bytes = 0;
   for await (const m of readRange({ js: nats.js, jsm: nats.jsm, stream }, { fromSeq: 1, toSeq: last })) {

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { createDb, type Db } from '../src/db/client.js';
 import { ensureDatabase, runMigrations } from '../src/db/migrate.js';
+import type { Publisher } from '../src/log/publisher.js';
 
 export { copyValue } from '../src/db/bulk.js';
 
@@ -52,4 +54,30 @@ export function take<T>(source: Iterator<T>, n: number): T[] {
     if (out.length >= n) break;
   }
   return out;
+}
+
+/**
+ * Publishes the first `n` events of `source` in chunks of 10,000 (1,024 in flight), with
+ * progress; returns the time it took and the mix of event types, most frequent first.
+ */
+export async function publishAll(
+  publisher: Publisher,
+  source: Iterator<{ type: string }>,
+  n: number,
+): Promise<{ seconds: number; types: number; mix: string }> {
+  const kinds: Record<string, number> = {};
+  const t = performance.now();
+  for (let done = 0; done < n; ) {
+    const chunk = take(source, Math.min(10_000, n - done));
+    if (chunk.length === 0) break;
+    for (const e of chunk) kinds[e.type] = (kinds[e.type] ?? 0) + 1;
+    await publisher.publishMany(chunk, 1024);
+    done += chunk.length;
+    progress('publish', done, n);
+  }
+  const mix = Object.entries(kinds)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, count]) => `${k} ${fmt((count / n) * 100, 1)}%`)
+    .join(', ');
+  return { seconds: (performance.now() - t) / 1000, types: Object.keys(kinds).length, mix };
 }

@@ -29,7 +29,7 @@ import { createSync, type Sync } from '../src/sync/index.js';
 import { createRandom, type Random, simulateEvents } from '../src/worker/simulate.js';
 import { bearer, insertTestKey, type TestKey } from '../test/support/keys.js';
 import type { ClientsMessage, ClientsStart } from './sse-clients.js';
-import { fmt, freshDatabase, NATS_URL, percentile, progress, suffix, take } from './support.js';
+import { fmt, freshDatabase, NATS_URL, percentile, progress, publishAll, suffix } from './support.js';
 import type { Published, PublishOrder, PublishProgress } from './sync-publisher.js';
 
 const config = loadConfig({});
@@ -96,34 +96,21 @@ try {
   );
 
   // 1. The log: a worker's realistic stream plus the operators' mark-reads, really published.
-  const kinds: Record<string, number> = {};
   const source = withMarkReads(
     simulateEvents({ seed: 42, events: N, accounts: ACCOUNTS, conversationsPerAccount: 50, runId: `b${id}` }),
     createRandom(43),
     N,
   );
-  let t = now();
-  for (let done = 0; done < N; ) {
-    const chunk = take(source, 10_000);
-    if (chunk.length === 0) break;
-    for (const e of chunk) kinds[e.type] = (kinds[e.type] ?? 0) + 1;
-    await publisher.publishMany(chunk, 1024);
-    done += chunk.length;
-    progress('publish', done, N);
-  }
-  const publishS = (now() - t) / 1000;
-  const mix = Object.entries(kinds)
-    .map(([k, n]) => `${k} ${fmt((n / N) * 100, 1)}%`)
-    .join(', ');
+  const published = await publishAll(publisher, source, N);
   console.log(
-    `publish        ${fmt(N)} events (${mix}) in ${fmt(publishS, 1)} s = ${fmt(N / publishS)} events/s`,
+    `publish        ${fmt(N)} events (${published.mix}) in ${fmt(published.seconds, 1)} s = ${fmt(N / published.seconds)} events/s`,
   );
 
   // 2. The read models, by the real projector (it keeps running for the live part).
   projector.events.on('committed', (b: BatchCommitted) => {
     committed.push({ at: now(), lastSeq: b.lastSeq });
   });
-  t = now();
+  let t = now();
   projector.start();
   const tick = setInterval(() => progress('project', projector.status().checkpoint, N), 1000);
   const projected = await projector.waitFor(N, 3_600_000);

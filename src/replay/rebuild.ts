@@ -5,7 +5,7 @@ import type { Subjects } from '../log/subjects.js';
 import { createReadModelsProjection, LOAD_INDEXES } from '../projections/read-models.projection.js';
 import { type HeldLock, ProjectorLockError, takeProjectorLock } from './handover.js';
 import type { ReplayProgress } from './progress.js';
-import { replayInto } from './replay.js';
+import { replayBulk, replayInto } from './replay.js';
 import {
   createScratchSchema,
   dropAbandonedSchemas,
@@ -131,14 +131,11 @@ export async function rebuildReadModels(deps: RebuildDeps, o: RebuildOptions = {
     let t = now();
     const target = (await jsm.streams.info(stream)).state.last_seq;
     progress?.phase('replay', target);
-    const bulk = await replayInto(replayDeps, {
+    const bulk = await replayBulk(replayDeps, {
       checkpoint: projector,
       toSeq: target,
-      batchSize: o.batchSize ?? 25_000,
-      readModels: createReadModelsProjection({
-        writeBack: true,
-        cacheSize: o.heldRows ?? 200_000,
-      }),
+      batchSize: o.batchSize,
+      heldRows: o.heldRows,
       onProgress: (seq) => progress?.update(seq),
     });
     progress?.end();

@@ -102,3 +102,20 @@ export async function replayInto(deps: ReplayDeps, o: ReplayOptions): Promise<Re
   }
   return result;
 }
+
+/**
+ * The bulk of a replay into empty tables (`rebuild`, `verify`): large batches, and rows held in
+ * memory across batches and written back once (`ReadModelsOptions.writeBack`).
+ */
+export function replayBulk(
+  deps: ReplayDeps,
+  o: Pick<ReplayOptions, 'checkpoint' | 'toSeq' | 'batchSize' | 'onProgress'> & { heldRows?: number },
+): Promise<ReplayResult> {
+  return replayInto(deps, {
+    checkpoint: o.checkpoint,
+    toSeq: o.toSeq,
+    batchSize: o.batchSize ?? 25_000,
+    readModels: createReadModelsProjection({ writeBack: true, cacheSize: o.heldRows ?? 200_000 }),
+    onProgress: o.onProgress,
+  });
+}

@@ -7,9 +7,9 @@ import {
 } from '../db/checksum.js';
 import { createDb, type Sql, type Tx } from '../db/client.js';
 import type { Subjects } from '../log/subjects.js';
-import { createReadModelsProjection, LOAD_INDEXES } from '../projections/read-models.projection.js';
+import { LOAD_INDEXES } from '../projections/read-models.projection.js';
 import type { ReplayProgress } from './progress.js';
-import { replayInto } from './replay.js';
+import { replayBulk } from './replay.js';
 import { createScratchSchema, dropAbandonedSchemas, quoteIdent, type ScratchSchema } from './schema.js';
 
 export interface VerifyDeps {
@@ -96,7 +96,7 @@ export async function verifyReadModels(deps: VerifyDeps, o: VerifyOptions = {}):
 
       let t = now();
       progress?.phase('replay', seq);
-      await replayInto(
+      await replayBulk(
         {
           sql: pool.sql,
           natsUrl: deps.natsUrl,
@@ -107,11 +107,8 @@ export async function verifyReadModels(deps: VerifyDeps, o: VerifyOptions = {}):
         {
           checkpoint: projector,
           toSeq: seq,
-          batchSize: o.batchSize ?? 25_000,
-          readModels: createReadModelsProjection({
-            writeBack: true,
-            cacheSize: o.heldRows ?? 200_000,
-          }),
+          batchSize: o.batchSize,
+          heldRows: o.heldRows,
           onProgress: (at) => progress?.update(at),
         },
       );
