@@ -95,6 +95,7 @@ try {
       1, 0, ${T0}, ${U} + k, ${U} + k
     from generate_series(0, ${CONVERSATIONS - 1}) k join users u on u.platform_user_id = 'u' || lpad((k * 10)::text, 8, '0')`;
   await db.sql`vacuum analyze`;
+  await db.sql`checkpoint`;
   const [size] = await db.sql<{ mb: number }[]>`select pg_total_relation_size('users') / 1048576.0 as mb`;
   console.log(
     `load           ${fmt(U)} users by COPY in ${fmt((loaded - t) / 1000, 1)} s (table with index ${fmt(Number(size!.mb))} MB); ${fmt(CONVERSATIONS)} conversations in ${fmt((performance.now() - loaded) / 1000, 1)} s`,
@@ -130,7 +131,7 @@ try {
       body: JSON.stringify(body),
     });
     if (res.status !== 200) throw new Error(`batch answered ${res.status}: ${await res.text()}`);
-    return res.text(); // the whole body, as a client receives it
+    return res.arrayBuffer(); // the whole body, as a client receives it
   };
   const cases: {
     name: string;

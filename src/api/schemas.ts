@@ -111,7 +111,7 @@ export type ConversationJson = z.infer<typeof ConversationSchema>;
  * is. The route's declared schema still documents it; the cast is because the typed handler
  * expects `c.json`.
  */
-export const jsonText = (c: Context, text: string) =>
+export const jsonText = (c: Context, text: string | Uint8Array<ArrayBuffer>) =>
   c.body(text, 200, { 'content-type': 'application/json; charset=utf-8' }) as never;
 
 export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({

@@ -13,6 +13,8 @@ export interface DbOptions {
    * run the ordinary projection code against that schema's tables.
    */
   searchPath?: string;
+  /** Called with the text of every statement sent (postgres-js's `debug` hook). */
+  onQuery?: (text: string) => void;
 }
 
 interface SocketOptions {
@@ -46,6 +48,7 @@ export function createDb(url: string, options: DbOptions = {}) {
   const sql = postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},
+    ...(options.onQuery ? { debug: (_: number, text: string) => options.onQuery!(text) } : {}),
     // not in the published types, but documented in postgres-js's connection code
     ...({ socket: noDelaySocket } as object),
     connection: {

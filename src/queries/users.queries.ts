@@ -1,4 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Drizzle } from '../db/client.js';
 import { users } from '../db/schema.js';
 
@@ -47,53 +48,67 @@ function scoped(scope: readonly string[] | null): { messageCount: SQL; accounts:
 }
 
 /**
- * The batch look-up's response body, `{ users, missing }`, as JSON text. Postgres builds each
+ * The batch look-up's response body, `{ users, missing }`, as UTF-8 JSON. Postgres builds each
  * user's JSON (the ids go as one array parameter, each a primary-key look-up) while the
- * friends among them are read beside it; the rows never become JavaScript objects: a batch is
- * up to 500 users (about 250 KB), and parsing rows only to serialize them again took half the
- * service's time of a request. The users come in the order asked, each once. With a `scope`
- * (an API key limited to those accounts) a user who sent none of them a message is missing,
- * and the others are counted within them.
+ * friends among them are read beside it. The rows come back as raw bytes and are joined as
+ * bytes: a batch is up to 500 users (about 250 KB), and as JavaScript objects, or even as one
+ * JavaScript string (two bytes a character once a name is Chinese), each request left half a
+ * megabyte of old-generation garbage, whose collections were the requests' slowest
+ * percentile. The users come in the order asked, each once. With a `scope` (an API key limited
+ * to those accounts) a user who sent none of them a message is missing, and the others are
+ * counted within them.
  */
 export async function getUsersJson(
   db: Drizzle,
   ids: readonly string[],
   accountId?: string,
   scope: readonly string[] | null = null,
-): Promise<string> {
+): Promise<Buffer<ArrayBuffer>> {
   const wanted = [...new Set(ids)];
   const { messageCount, accounts } = scoped(scope);
   const visible = scope === null ? sql`` : sql`and u.accounts && ${sql.param([...scope])}::text[]`;
-  const [rows, friends] = await Promise.all([
-    db.execute<{ id: string; json: string }>(sql`
+  const query = dialect.sqlToQuery(sql`
       select u.platform_user_id as id, json_build_object(
         'user_id', u.platform_user_id, 'name', u.name, 'avatar', u.avatar, 'signature', u.signature,
         'follower_count', u.follower_count, 'following_count', u.following_count,
         'video_count', u.video_count, 'is_verified', u.is_verified,
         'platform', 'douyin', 'first_seen_at', u.first_seen_at, 'last_seen_at', u.last_seen_at,
         'message_count', ${messageCount}, 'accounts', ${accounts})::text as json
-      from ${users} u where u.platform_user_id = any(${sql.param(wanted)}::text[]) ${visible}`),
+      from ${users} u where u.platform_user_id = any(${sql.param(wanted)}::text[]) ${visible}`);
+  const [rows, friends] = await Promise.all([
+    db.$client.unsafe(query.sql, query.params as never[], { prepare: true }).raw(),
     friendsOf(db, accountId, wanted),
   ]);
-  const byId = new Map<string, string>();
-  for (const r of rows) byId.set(r.id, r.json);
-  const found: string[] = [];
+  const byId = new Map<string, Buffer>();
+  for (const [id, json] of rows as unknown as [Buffer, Buffer][]) byId.set(id.toString(), json);
+  const parts: Buffer[] = [USERS_OPEN];
   const missing: string[] = [];
   for (const id of wanted) {
     const json = byId.get(id);
+    if (json === undefined) {
+      missing.push(id);
+      continue;
+    }
+    if (parts.length > 1) parts.push(COMMA);
     // the object's closing brace makes room for is_friend
-    if (json === undefined) missing.push(id);
-    else found.push(`${json.slice(0, -1)},"is_friend":${friends.has(id)}}`);
+    parts.push(json.subarray(0, -1), friends.has(id) ? IS_FRIEND : NOT_FRIEND);
   }
-  return `{"users":[${found.join(',')}],"missing":${JSON.stringify(missing)}}`;
+  parts.push(Buffer.from(`],"missing":${JSON.stringify(missing)}}`));
+  return Buffer.concat(parts);
 }
+const dialect = new PgDialect();
+const USERS_OPEN = Buffer.from('{"users":[');
+const COMMA = Buffer.from(',');
+const IS_FRIEND = Buffer.from(',"is_friend":true}');
+const NOT_FRIEND = Buffer.from(',"is_friend":false}');
+
 export async function getUser(
   db: Drizzle,
   id: string,
   accountId?: string,
   scope: readonly string[] | null = null,
 ): Promise<UserJson | null> {
-  const { users: found } = JSON.parse(await getUsersJson(db, [id], accountId, scope)) as {
+  const { users: found } = JSON.parse((await getUsersJson(db, [id], accountId, scope)).toString()) as {
     users: UserJson[];
   };
   return found[0] ?? null;
