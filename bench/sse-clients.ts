@@ -15,8 +15,12 @@ export interface ClientsStart {
   /** The stream URL, cursor included. */
   url: string;
   clients: number;
-  /** Events expected by every client: platform message ids `${prefix}${i}`, i < total. */
+  /**
+   * Events expected by every client: sequences `firstSeq + i`, i < total, the capture of
+   * platform message id `${prefix}${i}` (the parent checks the publisher got those sequences).
+   */
   total: number;
+  firstSeq: number;
   prefix: string;
   base: number;
 }
@@ -34,6 +38,8 @@ export interface ClientsResult {
   outOfOrder: number;
   /** Events that are not one of the expected captures. */
   other: number;
+  /** Events of the first client whose data is not the capture its sequence stands for. */
+  wrongData: number;
   /** Responses that ended or failed before the finish. */
   ended: number;
   /** Bytes of response body received. */
@@ -64,14 +70,16 @@ async function run(o: ClientsStart) {
   let duplicates = 0;
   let outOfOrder = 0;
   let other = 0;
+  let wrongData = 0;
   let ended = 0;
   let finishing = false;
   const sockets: Socket[] = [];
   let onEvent = () => {};
 
   // Frames are scanned as bytes, line by line (a newline is found by memchr): only the
-  // sequence, the event name and the message id are read, so the clients' process spends its
-  // time on the sockets, not on decoding the Chinese text.
+  // sequence and the event name are read, so the clients' process spends its time on the
+  // sockets, not on decoding the Chinese text. The first client also finds the message id in
+  // each event's data, to check that every sequence carries the capture it stands for.
   const ID = Buffer.from('id: ');
   const EVENT = Buffer.from('event: ');
   const CREATED = Buffer.from('event: message.created');
@@ -95,12 +103,14 @@ async function run(o: ClientsStart) {
     c: number,
     seq: number,
     created: boolean,
-    i: number,
+    index: number,
     at: number,
     state: { lastSeq: number },
   ) {
     if (seq <= state.lastSeq) outOfOrder++;
     state.lastSeq = seq;
+    const i = seq - o.firstSeq;
+    if (c === 0 && index !== i) wrongData++;
     if (!created || !(i >= 0 && i < o.total)) {
       other++;
       return;
@@ -131,7 +141,7 @@ async function run(o: ClientsStart) {
       } else if (starts(buf, line, nl, ID)) seq = digits(buf, line + ID.length, nl);
       else if (starts(buf, line, nl, EVENT))
         created = nl - line === CREATED.length && starts(buf, line, nl, CREATED);
-      else if (starts(buf, line, nl, DATA)) {
+      else if (c === 0 && starts(buf, line, nl, DATA)) {
         const p = buf.indexOf(MARK, line);
         if (p >= 0 && p < nl) index = digits(buf, p + MARK.length, nl);
       }
@@ -251,6 +261,7 @@ async function run(o: ClientsStart) {
     duplicates,
     outOfOrder,
     other,
+    wrongData,
     ended,
     bytes,
     cpuMs: (cpu.user + cpu.system) / 1000,

@@ -449,6 +449,7 @@ async function fanOut(url: string, joinedCount: () => number) {
       url: `${url}/api/v1/stream?account_id=${account}&cursor=${cursor}&access_token=${key!.key}`,
       clients: CLIENTS,
       total,
+      firstSeq: cursor + 1,
       prefix,
       base,
     } satisfies ClientsStart);
@@ -483,6 +484,9 @@ async function fanOut(url: string, joinedCount: () => number) {
     const cpu = process.cpuUsage(cpu0);
     const machine1 = cpuTimes();
     const { sentAt, seq } = published;
+    // The clients know a capture by its sequence: the stream must have taken nothing else.
+    let misplaced = 0;
+    for (let i = 0; i < total; i++) if (seq[i] !== cursor + 1 + i) misplaced++;
 
     // Per delivery: parsed by the client minus handed to the publisher. Baseline: the same
     // events, handed to the publisher until the projector's commit that included them.
@@ -518,6 +522,8 @@ async function fanOut(url: string, joinedCount: () => number) {
       result.duplicates === 0 &&
       result.outOfOrder === 0 &&
       result.other === 0 &&
+      result.wrongData === 0 &&
+      misplaced === 0 &&
       result.ended === 0 &&
       stats.dropped_slow_total === 0;
     console.log(
@@ -534,7 +540,8 @@ async function fanOut(url: string, joinedCount: () => number) {
     console.log(
       `exactly once   ${ok ? 'yes' : 'NO'}: every client got every event once, in order ` +
         `(missing ${fmt(missing)}, duplicates ${fmt(result.duplicates)}, out of order ${fmt(result.outOfOrder)}, ` +
-        `other events ${fmt(result.other)}, ended ${fmt(result.ended)}, dropped as slow ${fmt(stats.dropped_slow_total)})`,
+        `other events ${fmt(result.other)}, wrong data ${fmt(result.wrongData)}, captures not at the expected sequence ${fmt(misplaced)}, ` +
+        `ended ${fmt(result.ended)}, dropped as slow ${fmt(stats.dropped_slow_total)})`,
     );
     const pct = (ms: number) => fmt((ms / windowMs) * 100);
     console.log(
