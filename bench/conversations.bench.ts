@@ -15,7 +15,7 @@ import { buildTsQuery } from '../src/search/query.js';
 import { searchVector } from '../src/search/tokenizer.js';
 import { DM_LINES, NICKNAMES } from '../src/worker/corpus.js';
 import { createRandom } from '../src/worker/simulate.js';
-import { fmt, freshDatabase, percentile, progress } from './support.js';
+import { fmt, freshDatabase, indexed, percentile, progress } from './support.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -114,7 +114,7 @@ try {
           version: seq,
           readAt: inbound && j < perConv - unread ? created + 1 : null,
           readSeq: null,
-          search: searchVector(content),
+          ...indexed(content),
         };
         batch.push(m);
         last = m;

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { createDb, type Db } from '../src/db/client.js';
 import { ensureDatabase, runMigrations } from '../src/db/migrate.js';
 import type { Publisher } from '../src/log/publisher.js';
+import { searchIndex } from '../src/search/tokenizer.js';
 
 export { copyValue } from '../src/db/bulk.js';
 
@@ -80,4 +81,10 @@ export async function publishAll(
     .map(([k, count]) => `${k} ${fmt((count / n) * 100, 1)}%`)
     .join(', ');
   return { seconds: (performance.now() - t) / 1000, types: Object.keys(kinds).length, mix };
+}
+
+/** A message row's search columns, as the projection writes them. */
+export function indexed(content: string): { search: string; searchKeys: string[] } {
+  const { vector, keys } = searchIndex(content);
+  return { search: vector, searchKeys: keys };
 }

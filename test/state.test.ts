@@ -28,7 +28,7 @@ async function snapshot(conversation: string) {
   const [c] = await db.sql<{ row: Record<string, unknown> }[]>`
     select to_jsonb(c) - 'search' as row from conversations c where id = ${conversation}`;
   const messages = await db.sql<{ row: Record<string, unknown> }[]>`
-    select to_jsonb(m) - 'search' as row from messages m where conversation_id = ${conversation} order by id`;
+    select to_jsonb(m) - 'search' - 'search_keys' as row from messages m where conversation_id = ${conversation} order by id`;
   const edits = await db.sql<{ row: Record<string, unknown> }[]>`
     select to_jsonb(e) as row from message_edits e
     where message_id in (select id from messages where conversation_id = ${conversation}) order by seq`;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildTsQuery, splitTerms } from '../src/search/query.js';
+import { buildTsQuery, searchPlan, splitTerms } from '../src/search/query.js';
 import { snippet } from '../src/search/snippet.js';
-import { normalize, searchVector, units } from '../src/search/tokenizer.js';
+import { MAX_PREFIX, normalize, REPEATED, searchKeys, searchVector, units } from '../src/search/tokenizer.js';
 
 describe('tokenizer', () => {
   it('indexes every CJK character and every adjacent pair at its position', () => {
@@ -41,6 +41,42 @@ describe('query', () => {
     expect(buildTsQuery('买iPhone壳 vip')).toBe("('买' <1> 'iphone' <1> '壳') & 'vip':*");
     expect(buildTsQuery('"你 好"')).toBe("('你' <2> '好')");
     expect(buildTsQuery('   ')).toBeNull();
+  });
+});
+
+describe('search keys', () => {
+  const R = REPEATED;
+  it('holds every CJK character and pair, every word prefix, every symbol, and the keys that repeat', () => {
+    expect(searchKeys('哈哈哈 OK!').sort()).toEqual(
+      ['哈', `哈${R}`, '哈哈', `哈哈${R}`, 'o', 'ok', '!'].sort(),
+    );
+    // two words with one prefix repeat it; the whole word stands once
+    expect(searchKeys('iPhone iPhone15').filter((k) => k.startsWith('iphone'))).toEqual([
+      'iphone',
+      `iphone${R}`,
+      'iphone1',
+      'iphone15',
+    ]);
+    expect(searchKeys('x'.repeat(40))).toContain('x'.repeat(MAX_PREFIX));
+    expect(searchKeys('x'.repeat(40))).not.toContain('x'.repeat(MAX_PREFIX + 1));
+  });
+
+  it('plans a query: its keys, whether they are the whole query, and its repeated keys', () => {
+    expect(searchPlan('好笑')).toEqual({
+      tsquery: "'好笑'",
+      keys: ['好笑'],
+      exact: true,
+      repeated: [`好笑${R}`],
+    });
+    expect(searchPlan('iPhone')).toMatchObject({ keys: ['iphone'], exact: true });
+    // a phrase, a word matched whole, a word longer than its key: checked against the vector
+    expect(searchPlan('好笑死了')).toMatchObject({ keys: ['好笑', '笑死', '死了'], exact: false });
+    expect(searchPlan('iPhone壳')).toMatchObject({ keys: ['iphone', '壳'], exact: false });
+    expect(searchPlan('x'.repeat(20))).toMatchObject({ keys: ['x'.repeat(MAX_PREFIX)], exact: false });
+    expect(searchPlan('"你 好"')).toMatchObject({ keys: ['你', '好'], exact: false });
+    // several terms: each a key, so exact, but ranked by distance: no repeated-key shortcut
+    expect(searchPlan('好 笑')).toMatchObject({ keys: ['好', '笑'], exact: true, repeated: null });
+    expect(searchPlan('  ')).toBeNull();
   });
 });
 

@@ -2511,7 +2511,10 @@ export interface paths {
                         "application/json": {
                             has_more: boolean;
                             messages: components["schemas"]["SearchHit"][];
+                            /** @description the number of matches: exact, or an estimate when total_exact is false */
                             total: number;
+                            /** @description false for a query common enough (thousands of matches) that its matches are not all read: total is then estimated from their density */
+                            total_exact: boolean;
                         };
                     };
                 };

@@ -51,6 +51,8 @@ export const messages = pgTable(
     readSeq: seq('read_seq'),
     /** Search lexemes of the current content (CJK bigrams, words, symbols, with positions). */
     search: tsvector('search'),
+    /** What the content contains, as the message search index finds it (see `searchKeys`). */
+    searchKeys: text('search_keys').array(),
   },
   (t) => [
     index('messages_conversation_created_idx')
@@ -62,7 +64,11 @@ export const messages = pgTable(
     index('messages_sender_idx').on(t.senderId),
     index('messages_account_version_idx').on(t.accountId, t.version),
     index('messages_account_read_idx').on(t.accountId, t.readSeq).where(sql`${t.readSeq} is not null`),
-    index('messages_search_idx').using('gin', t.search),
+    index('messages_search_keys_idx').using('gin', t.searchKeys),
+    // the newest matches of a common search key, walking back from now
+    index('messages_created_idx')
+      .on(t.createdAt.desc(), t.captureSeq.desc())
+      .where(sql`${t.captureSeq} is not null`),
   ],
 );
 

@@ -39,10 +39,10 @@ export interface SequencedEvent {
   /** The message and conversation the event is about, where it names them. */
   ids: { message: string | null; conversation: string | null };
   /**
-   * The search vector of the text the event brings (a capture's content, an edit's new
+   * The search vector and keys of the text the event brings (a capture's content, an edit's new
    * content), computed ahead of the batch's transaction (see `prepare` in the projection).
    */
-  search?: { text: string; vector: string };
+  search?: { text: string; vector: string; keys: string[] };
 }
 
 /** Derives the ids once per event (hashing is the fold's most expensive step otherwise). */
@@ -376,6 +376,7 @@ function stub(
     readAt: null,
     readSeq: null,
     search: null,
+    searchKeys: null,
   };
 }
 

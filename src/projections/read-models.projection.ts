@@ -11,7 +11,7 @@ import {
   replies,
   users,
 } from '../db/schema.js';
-import { searchVector } from '../search/tokenizer.js';
+import { searchIndex, searchVector } from '../search/tokenizer.js';
 import {
   type AccountRow,
   blockKey,
@@ -26,6 +26,8 @@ import {
 } from './fold.js';
 
 const messageRows = rowCodec(messages, ['id']);
+/** A message's search vector and keys: never read back, kept as stored or computed afresh. */
+const SEARCH_COLUMNS = ['search', 'search_keys'];
 const editRows = rowCodec(messageEdits, ['message_id', 'seq']);
 const conversationRows = rowCodec(conversations, ['id']);
 const userRows = rowCodec(users, ['platform_user_id']);
@@ -143,7 +145,7 @@ export function prepareEvent(e: SequencedEvent): SequencedEvent {
       : e.event.type === 'MessageEdited'
         ? e.event.payload.new_content
         : null;
-  if (text !== null) e.search = { text, vector: searchVector(text) };
+  if (text !== null) e.search = { text, ...searchIndex(text) };
   return e;
 }
 
@@ -214,8 +216,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       await lockUsers(tx, [...new Set([...keys.userIds, ...friends])]);
     }
     const [loadedMessages, loadedUsers, loadedAccounts, loadedReplies, loadedKeys] = await Promise.all([
-      // a message's vector is never read back: it is kept as stored or computed afresh
-      messageRows.load(tx, 'id', [...keys.messageIds], ['search']),
+      messageRows.load(tx, 'id', [...keys.messageIds], SEARCH_COLUMNS),
       userRows.load(tx, 'platform_user_id', fromCache(cache.users, held.users, keys.userIds, state.users)),
       accountRows.load(
         tx,
@@ -232,7 +233,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     if (keys.unreadOf.size > 0) {
       // a whole-conversation mark-read reads every unread inbound message of it
       const unread = await tx.unsafe(
-        `select ${messageRows.columns(['search'])} from messages where conversation_id = any($1::text[])
+        `select ${messageRows.columns(SEARCH_COLUMNS)} from messages where conversation_id = any($1::text[])
           and direction = 'inbound' and capture_seq is not null and read_at is null`,
         [[...keys.unreadOf]],
         { prepare: true },
@@ -311,8 +312,8 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     foldBatch(state, batch);
     await renameFriends(tx, state, existing, writeBack ? held.conversations : null, shared);
     if (state.recomputeLast.size > 0) await recomputeLastMessages(tx, state);
-    const prepared = new Map<string, string>();
-    for (const e of batch) if (e.search) prepared.set(e.search.text, e.search.vector);
+    const prepared = new Map<string, { vector: string; keys: string[] }>();
+    for (const e of batch) if (e.search) prepared.set(e.search.text, e.search);
     // A message whose content the batch did not change (read, recalled) keeps its vector: it
     // is neither computed again nor sent back.
     const sameText = new Set<string>();
@@ -320,7 +321,11 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       const m = state.messages.get(id)!;
       const before = loadedContent.get(id);
       if (before !== undefined && before === m.content) sameText.add(id);
-      else m.search = m.content === null ? null : (prepared.get(m.content) ?? searchVector(m.content));
+      else {
+        const index = m.content === null ? null : (prepared.get(m.content) ?? searchIndex(m.content));
+        m.search = index?.vector ?? null;
+        m.searchKeys = index?.keys ?? null;
+      }
     }
     if (!writeBack) {
       for (const id of state.dirty.conversations) {
@@ -391,7 +396,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       messageRows.update(
         tx,
         changedMessages.filter((m) => sameText.has(m.id)),
-        ['search'],
+        SEARCH_COLUMNS,
       ),
       conversationRows.update(tx, changedConversations),
       userRows.update(tx, changedUsers),

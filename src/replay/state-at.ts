@@ -111,7 +111,7 @@ export async function stateAt(
     is_blocked: isBlocked(c),
   });
   const messageJson = (m: MessageRow): MessageAt => ({
-    ...columnsOf(messages, m, ['search']),
+    ...columnsOf(messages, m, ['search', 'search_keys']),
     edits: editsOf.get(m.id) ?? [],
   });
   const messagesJson = (conversationId: string | null) =>

@@ -93,7 +93,10 @@ export function quoteLexeme(lexeme: string): string {
 
 /** The lexemes of a text with their positions. */
 export function lexemes(text: string): Map<string, number[]> {
-  const us = units(normalize(text));
+  return lexemesOf(units(normalize(text)));
+}
+
+function lexemesOf(us: Unit[]): Map<string, number[]> {
   const out = new Map<string, number[]>();
   for (let i = 0; i < us.length; i++) {
     const u = us[i]!;
@@ -118,8 +121,71 @@ function addPosition(out: Map<string, number[]>, lexeme: string, pos: number): v
  * @example searchVector('太好笑了') // "'了':4 '太':1 '太好':1 '好':2 '好笑':2 '笑':3 '笑了':3"
  */
 export function searchVector(text: string): string {
+  return vectorOf(lexemes(text));
+}
+
+/**
+ * Longest word prefix with a key of its own: a longer word is found by its first
+ * `MAX_PREFIX` characters, then checked against the vector.
+ */
+export const MAX_PREFIX = 16;
+
+/** Appended to a key that occurs at least twice in a text (see `searchKeys`). */
+export const REPEATED = '\u001f2';
+
+/** The first `n` code points of a word. */
+export const wordPrefix = (word: string, n: number) => Array.from(word).slice(0, n).join('');
+
+/**
+ * The set of keys the message search index (a GIN index over a text array) holds for a text,
+ * beside its vector. Each key stands for "the text contains this", exactly:
+ * - every CJK character and every two adjacent ones (the vector's lexemes);
+ * - every prefix of every word, up to `MAX_PREFIX` characters (`iph` stands for "a word
+ *   starting with iph", the `iph:*` of a tsquery);
+ * - every symbol;
+ * - and `key + REPEATED` for a key that occurs at least twice (two positions, or two words
+ *   with that prefix), so that the few messages where a query's keys repeat, the only ones
+ *   that can rank above a single occurrence, are found without reading the others.
+ * Containment of keys is exact in a GIN array index, so a query of one key (one or two CJK
+ * characters, a word prefix, a symbol) is answered by the index alone, with no row to check.
+ */
+export function searchKeys(text: string): string[] {
+  const us = units(normalize(text));
+  return keysOf(us, lexemesOf(us));
+}
+
+/** The vector and the keys of a text, from one pass over it. */
+export function searchIndex(text: string): { vector: string; keys: string[] } {
+  const us = units(normalize(text));
+  const lx = lexemesOf(us);
+  return { vector: vectorOf(lx), keys: keysOf(us, lx) };
+}
+
+function keysOf(us: Unit[], lx: Map<string, number[]>): string[] {
+  const count = new Map<string, number>();
+  for (const [lexeme, positions] of lx) count.set(lexeme, positions.length);
+  // words count through their prefixes (the whole word is one of them, unless it is long)
+  for (const u of us) if (u.kind === 'word') count.delete(u.text);
+  for (const u of us) {
+    if (u.kind !== 'word') continue;
+    const chars = Array.from(u.text);
+    let prefix = '';
+    for (let i = 0; i < chars.length && i < MAX_PREFIX; i++) {
+      prefix += chars[i];
+      count.set(prefix, (count.get(prefix) ?? 0) + 1);
+    }
+  }
+  const keys: string[] = [];
+  for (const [key, n] of count) {
+    keys.push(key);
+    if (n >= 2) keys.push(key + REPEATED);
+  }
+  return keys;
+}
+
+function vectorOf(lx: Map<string, number[]>): string {
   let out = '';
-  for (const [lexeme, positions] of lexemes(text)) {
+  for (const [lexeme, positions] of lx) {
     if (out !== '') out += ' ';
     out += `${quoteLexeme(lexeme)}:${positions.join(',')}`;
   }

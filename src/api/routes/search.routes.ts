@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Drizzle } from '../../db/client.js';
 import { Channel, MessageType, Text } from '../../events/index.js';
 import { searchConversations, searchMessages } from '../../queries/search.queries.js';
-import { buildTsQuery, highlightTerms } from '../../search/query.js';
+import { buildTsQuery, highlightTerms, searchPlan } from '../../search/query.js';
 import { snippet } from '../../search/snippet.js';
 import { requireAccount, requireConversationAccount, scopeOf } from '../auth.js';
 import type { ApiApp } from '../env.js';
@@ -74,7 +74,19 @@ const messagesRoute = createRoute({
   request: { body: { content: { 'application/json': { schema: SearchBody } }, required: true } },
   responses: {
     200: jsonContent(
-      z.object({ messages: z.array(SearchHit), total: z.number().int(), has_more: z.boolean() }),
+      z.object({
+        messages: z.array(SearchHit),
+        total: z
+          .number()
+          .int()
+          .describe('the number of matches: exact, or an estimate when total_exact is false'),
+        total_exact: z
+          .boolean()
+          .describe(
+            'false for a query common enough (thousands of matches) that its matches are not all read: total is then estimated from their density',
+          ),
+        has_more: z.boolean(),
+      }),
       'Matching messages, best first (or newest first)',
     ),
     400: errorResponses[400],
@@ -113,9 +125,8 @@ export function registerSearchRoutes(app: ApiApp, db: Drizzle) {
     const b = c.req.valid('json');
     if (b.account_id !== undefined) requireAccount(c, b.account_id);
     if (b.conversation_id !== undefined) await requireConversationAccount(c, db, b.conversation_id);
-    const tsquery = buildTsQuery(b.query);
-    const { rows, total } = await searchMessages(db, {
-      tsquery,
+    const { rows, total, totalExact, hasMore } = await searchMessages(db, {
+      plan: searchPlan(b.query),
       accountId: b.account_id,
       accountIds: scopeOf(c),
       conversationId: b.conversation_id,
@@ -133,7 +144,8 @@ export function registerSearchRoutes(app: ApiApp, db: Drizzle) {
       {
         messages: rows.map((m) => ({ ...m, snippet: snippet(m.content, terms) })),
         total,
-        has_more: b.offset + rows.length < total,
+        total_exact: totalExact,
+        has_more: hasMore,
       },
       200,
     );
@@ -144,7 +156,7 @@ export function registerSearchRoutes(app: ApiApp, db: Drizzle) {
       db,
       q.account_id,
       q.q,
-      buildTsQuery(q.q),
+      searchPlan(q.q),
       q.limit + q.offset,
     );
     return c.json({ conversations: conversations.slice(q.offset) }, 200);
