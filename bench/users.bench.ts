@@ -114,7 +114,7 @@ try {
   const randomIds = () =>
     Array.from({ length: BATCH }, (_, k) => (k % 100 === 99 ? `missing_${rnd.int(U)}` : userId(rnd.int(U))));
   const time = async (fn: (ids: string[]) => Promise<unknown>) => {
-    for (let i = 0; i < 10; i++) await fn(randomIds()); // warm up
+    for (let i = 0; i < 100; i++) await fn(randomIds()); // warm up (and let the load phase's garbage go)
     const out: number[] = [];
     for (let i = 0; i < SAMPLES; i++) {
       const ids = randomIds();
