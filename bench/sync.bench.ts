@@ -28,7 +28,7 @@ import { devicesBucket } from '../src/sync/devices.js';
 import { createSync, type Sync } from '../src/sync/index.js';
 import { createRandom, type Random, simulateEvents } from '../src/worker/simulate.js';
 import { bearer, insertTestKey, type TestKey } from '../test/support/keys.js';
-import type { ClientsMessage, ClientsStart } from './sse-clients.js';
+import { startClients } from './sse-clients.js';
 import { fmt, freshDatabase, NATS_URL, percentile, progress, publishAll, suffix } from './support.js';
 import type { Published, PublishOrder, PublishProgress } from './sync-publisher.js';
 
@@ -435,31 +435,30 @@ async function fanOut(url: string, joinedCount: () => number) {
   const total = RATE * SECONDS;
   const prefix = `live${id}_`;
   const cursor = await sync!.checkpoint(account);
-  const clients = helper<ClientsMessage>('./sse-clients.ts', (m) => {
-    if (m.type === 'progress') progress('connect', m.connected, CLIENTS);
-    else if (m.type === 'error') console.error(`clients failed: ${m.message}`);
-  });
+  let clients: ReturnType<typeof startClients> | undefined;
   const worker = helper<PublishProgress | Published | { type: 'error' }>('./sync-publisher.ts', (m) => {
     if (m.type === 'progress') progress('fan-out', m.done, total);
   });
   try {
     const base = now();
-    clients.send({
-      type: 'start',
-      url: `${url}/api/v1/stream?account_id=${account}&cursor=${cursor}&access_token=${key!.key}`,
-      clients: CLIENTS,
-      total,
-      firstSeq: cursor + 1,
-      prefix,
-      base,
-    } satisfies ClientsStart);
-    const connected = await clients.next('connected', 120_000);
+    clients = startClients(
+      {
+        url: `${url}/api/v1/stream?account_id=${account}&cursor=${cursor}&access_token=${key!.key}`,
+        clients: CLIENTS,
+        total,
+        firstSeq: cursor + 1,
+        prefix,
+        base,
+      },
+      (n) => progress('connect', n, CLIENTS),
+    );
+    const connectedMs = await clients.connected(180_000);
     while (joinedCount() < CLIENTS) {
       if (now() - base > 180_000) throw new Error(`only ${joinedCount()} of ${CLIENTS} clients joined`);
       await new Promise((r) => setTimeout(r, 20));
     }
     console.error(
-      `  ${fmt(CLIENTS)} clients connected in ${fmt(connected.ms / 1000, 1)} s, all joined after ${fmt((now() - base) / 1000, 1)} s`,
+      `  ${fmt(CLIENTS)} clients connected in ${fmt(connectedMs / 1000, 1)} s, all joined after ${fmt((now() - base) / 1000, 1)} s`,
     );
 
     const cpu0 = process.cpuUsage();
@@ -478,8 +477,7 @@ async function fanOut(url: string, joinedCount: () => number) {
     } satisfies PublishOrder);
     const published = await worker.next('published', SECONDS * 1000 + 120_000);
     progress('fan-out', total, total);
-    clients.send({ type: 'finish', timeoutMs: 60_000 });
-    const result = await clients.next('result', 180_000);
+    const result = await clients.finish(60_000, 180_000);
     const windowMs = now() - start;
     const cpu = process.cpuUsage(cpu0);
     const machine1 = cpuTimes();
@@ -509,6 +507,25 @@ async function fanOut(url: string, joinedCount: () => number) {
       }
       projected[i] = committed[lo]!.at - base - sentAt[i]!;
     }
+    // Where the time after the commit goes: until the first client has the event (the live
+    // hub's read and its first writes), then until the last one has it (the writes to every
+    // connection, and the clients' reads).
+    const first = new Float64Array(total).fill(Number.POSITIVE_INFINITY);
+    const last = new Float64Array(total).fill(Number.NEGATIVE_INFINITY);
+    for (let k = 0; k < result.arrival.length; k++) {
+      const i = k % total;
+      const a = result.arrival[k]!;
+      if (a < first[i]!) first[i] = a;
+      if (a > last[i]!) last[i] = a;
+    }
+    const toFirst = new Float64Array(total);
+    const spread = new Float64Array(total);
+    for (let i = 0; i < total; i++) {
+      toFirst[i] = first[i]! - sentAt[i]! - projected[i]!;
+      spread[i] = last[i]! - first[i]!;
+    }
+    toFirst.sort();
+    spread.sort();
     projected.sort();
     const stats = sync!.live.stats();
     const [d50, d99, c50, c99] = [
@@ -538,6 +555,10 @@ async function fanOut(url: string, joinedCount: () => number) {
         `max ${fmt(projected.at(-1)!, 1)} ms; ratio delivery / commit p50 ${fmt(d50 / c50, 2)}×, p99 ${fmt(d99 / c99, 2)}×`,
     );
     console.log(
+      `after commit   to the first client p50 ${fmt(quantile(toFirst, 50), 1)} ms, p99 ${fmt(quantile(toFirst, 99), 1)} ms; ` +
+        `first to last of the ${fmt(CLIENTS)} clients p50 ${fmt(quantile(spread, 50), 1)} ms, p99 ${fmt(quantile(spread, 99), 1)} ms`,
+    );
+    console.log(
       `exactly once   ${ok ? 'yes' : 'NO'}: every client got every event once, in order ` +
         `(missing ${fmt(missing)}, duplicates ${fmt(result.duplicates)}, out of order ${fmt(result.outOfOrder)}, ` +
         `other events ${fmt(result.other)}, wrong data ${fmt(result.wrongData)}, captures not at the expected sequence ${fmt(misplaced)}, ` +
@@ -552,6 +573,6 @@ async function fanOut(url: string, joinedCount: () => number) {
     );
     return { ok };
   } finally {
-    await Promise.all([clients.stop(), worker.stop()]);
+    await Promise.all([clients?.stop(), worker.stop()]);
   }
 }

@@ -386,6 +386,31 @@ describe('the live stream', () => {
     expect(JSON.parse(recalled.data).deleted_message_id).toBe(messageId(account, '消息-1'));
   });
 
+  it('streams to an HTTP/1.0 client as plain bytes, ended by the close, with no chunk framing', async () => {
+    const account = '旧客户端';
+    await publish([eventOf(account, { kind: 'capture', msg: 1, inbound: true })]);
+    const { port } = new URL(http.url);
+    const socket = connect({ host: '127.0.0.1', port: Number(port) });
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => {
+      text += d;
+    });
+    socket.write(
+      `GET /api/v1/stream?account_id=${encodeURIComponent(account)} HTTP/1.0\r\nAccept: text/event-stream\r\n\r\n`,
+    );
+    try {
+      await eventually(async () => (text.includes('event: message.created') ? true : undefined), 'the capture');
+      const [head, body] = text.split('\r\n\r\n') as [string, string];
+      expect(head).toMatch(/^HTTP\/1\.1 200/);
+      expect(head.toLowerCase()).not.toContain('transfer-encoding');
+      expect(body.startsWith('retry: 1000\n\nid: ')).toBe(true);
+      expect(body).toContain(`"id":"${messageId(account, '消息-1')}"`);
+    } finally {
+      socket.destroy();
+    }
+  });
+
   it('sends heartbeats and cuts off a client that stops reading without slowing the others', async () => {
     const slowSync = await testSync(log, db, { heartbeatMs: 50, maxBufferBytes: 1024 * 1024 });
     const slowHttp = await serveApp(testApp(db, { sync: slowSync }));

@@ -132,8 +132,8 @@ async function createPartitionSync(
   const { db, sql, js, jsm, log, partition, lastSeqOf } = deps;
   const { stream, subjects, projector } = partition;
   const changes = createChangesReader(db, sql, projector);
-  const read = (accountId: string, cursor: number, limit: number) =>
-    changes.read({ accountId, cursor, limit });
+  const read = (accountId: string, cursor: number, limit: number, checkpoint?: number) =>
+    changes.read({ accountId, cursor, limit, checkpoint });
   const checkpoint = async () => {
     const [row] = await sql<{ last_seq: number }[]>`
       select last_seq from projector_checkpoints where projector = ${projector}`;

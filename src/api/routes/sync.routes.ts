@@ -237,8 +237,9 @@ export function registerSyncRoutes(app: ApiApp, sync: Sync) {
       // On Node, write to the response directly: one shared Buffer per delivery goes to every
       // connection, and the socket's own buffer is the connection's bounded buffer.
       res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': c.var.requestId });
-      const sink = nodeSink(res);
+      res.flushHeaders();
       try {
+        const sink = nodeSink(res);
         const connection = await sync.live.connect(q.account_id, cursor, sink);
         res.once('close', () => connection.close());
         if (res.destroyed) connection.close();
@@ -271,23 +272,48 @@ const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 };
 
+/**
+ * HTTP/1.1 chunked framing of a delivery, made once per Buffer: the hub hands the same Buffer to
+ * every connection of a group, so the framed bytes are shared too.
+ */
+const framed = new WeakMap<Buffer, Buffer>();
+function chunkOf(payload: Buffer): Buffer {
+  let chunk = framed.get(payload);
+  if (!chunk) {
+    chunk = Buffer.concat([Buffer.from(`${payload.length.toString(16)}\r\n`), payload, CRLF]);
+    framed.set(payload, chunk);
+  }
+  return chunk;
+}
+const CRLF = Buffer.from('\r\n');
+
+/**
+ * Writes a response's body straight to its socket, one framed chunk and one write each: the
+ * response's own `write` corks the socket, frames the chunk in three pieces and uncorks on the
+ * next tick, which with a thousand connections costs more than the bytes. Node still owns the
+ * response: `end()` writes the last chunk, so the headers must be out first (`flushHeaders`).
+ */
 function nodeSink(res: ServerResponse): LiveSink {
+  const socket = res.socket;
+  if (!socket) throw new Error('the client disconnected before the stream started');
+  // an HTTP/1.0 client gets no chunked encoding: the body is the bytes, ended by the close
+  const frame = res.chunkedEncoding ? chunkOf : (payload: Buffer) => payload;
   return {
     write: (chunk) => {
-      res.write(chunk);
+      socket.write(frame(chunk));
     },
-    backlog: () => res.writableLength,
+    backlog: () => socket.writableLength,
     drained: () =>
-      !res.writableNeedDrain || res.destroyed
+      !socket.writableNeedDrain || socket.destroyed
         ? Promise.resolve()
         : new Promise((resolve) => {
             const done = () => {
-              res.off('drain', done);
-              res.off('close', done);
+              socket.off('drain', done);
+              socket.off('close', done);
               resolve();
             };
-            res.on('drain', done);
-            res.on('close', done);
+            socket.on('drain', done);
+            socket.on('close', done);
           }),
     close: (abort) => (abort ? res.destroy() : res.end()),
   };
