@@ -400,7 +400,10 @@ describe('the live stream', () => {
       `GET /api/v1/stream?account_id=${encodeURIComponent(account)} HTTP/1.0\r\nAccept: text/event-stream\r\n\r\n`,
     );
     try {
-      await eventually(async () => (text.includes('event: message.created') ? true : undefined), 'the capture');
+      await eventually(
+        async () => (text.includes('event: message.created') ? true : undefined),
+        'the capture',
+      );
       const [head, body] = text.split('\r\n\r\n') as [string, string];
       expect(head).toMatch(/^HTTP\/1\.1 200/);
       expect(head.toLowerCase()).not.toContain('transfer-encoding');
