@@ -401,13 +401,16 @@ describe('the live stream', () => {
     );
     try {
       await eventually(
-        async () => (text.includes('event: message.created') ? true : undefined),
-        'the capture',
+        async () => (/event: message\.created\ndata: [^\n]*\n\n/.test(text) ? true : undefined),
+        'the whole frame of the capture',
       );
       const [head, body] = text.split('\r\n\r\n') as [string, string];
       expect(head).toMatch(/^HTTP\/1\.1 200/);
       expect(head.toLowerCase()).not.toContain('transfer-encoding');
-      expect(body.startsWith('retry: 1000\n\nid: ')).toBe(true);
+      // frames only (a heartbeat may come before the event): no chunk-size lines, no CRLF
+      expect(body.startsWith('retry: 1000\n\n')).toBe(true);
+      expect(body).toMatch(/\n\nid: \d+\nevent: message\.created\n/);
+      expect(body).not.toContain('\r\n');
       expect(body).toContain(`"id":"${messageId(account, '消息-1')}"`);
     } finally {
       socket.destroy();
