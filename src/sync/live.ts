@@ -107,11 +107,11 @@ export type ReadChanges = (
 ) => Promise<SyncChanges>;
 
 const HEARTBEAT = Buffer.from(': heartbeat\n\n');
+const RETRY = Buffer.from('retry: 1000\n\n');
 /** Connections written between two turns of the event loop. */
 const DELIVERY_SLICE = 25;
 /** Up to this many live groups, each is read on every commit without asking first which changed. */
 const FEW_GROUPS = 4;
-const RETRY = Buffer.from('retry: 1000\n\n');
 
 class Connection {
   cursor: number;
