@@ -41,18 +41,53 @@ function classify(ch: string): UnitKind {
 
 /**
  * The kind of each character seen, remembered: three Unicode property tests per character
- * are most of the tokenizer's time, and a text reuses few distinct characters. Bounded by the
- * characters in use (a few thousand for Chinese text), and cleared past 100,000 just in case.
+ * are most of the tokenizer's time, and a text reuses few distinct characters. Characters of
+ * the Basic Multilingual Plane are remembered in a table by code unit (64 KiB); the others, by
+ * their text, in a map bounded by the characters in use and cleared past 100,000 just in case.
  */
-const kinds = new Map<string, UnitKind>();
-function kindOf(ch: string): UnitKind {
-  let kind = kinds.get(ch);
-  if (kind === undefined) {
-    if (kinds.size >= 100_000) kinds.clear();
-    kind = classify(ch);
-    kinds.set(ch, kind);
+const KINDS: readonly UnitKind[] = ['cjk', 'word', 'symbol', 'space'];
+/** Kind codes: 1 + the index in `KINDS` (0 in the table is "not seen yet"). */
+const CJK_K = 1;
+const WORD_K = 2;
+const SPACE_K = 4;
+const bmpKinds = new Uint8Array(0x10000);
+const astralKinds = new Map<string, number>();
+
+function kindCode(ch: string): number {
+  return KINDS.indexOf(classify(ch)) + 1;
+}
+
+/** The kind of the character of `len` code units at `i` of `s`, as a code (`CJK_K` …). */
+function kindAt(s: string, i: number, len: number): number {
+  if (len === 1) {
+    const c = s.charCodeAt(i);
+    let k = bmpKinds[c]!;
+    if (k === 0) {
+      k = kindCode(s[i]!);
+      bmpKinds[c] = k;
+    }
+    return k;
   }
-  return kind;
+  const ch = s.slice(i, i + len);
+  let k = astralKinds.get(ch);
+  if (k === undefined) {
+    if (astralKinds.size >= 100_000) astralKinds.clear();
+    k = kindCode(ch);
+    astralKinds.set(ch, k);
+  }
+  return k;
+}
+
+/** Code units of the character at `i`: 2 for a surrogate pair, else 1. */
+function charLength(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  if (c < 0xd800 || c > 0xdbff || i + 1 >= s.length) return 1;
+  const d = s.charCodeAt(i + 1);
+  return d >= 0xdc00 && d <= 0xdfff ? 2 : 1;
+}
+
+function kindOf(ch: string): UnitKind {
+  return KINDS[kindAt(ch, 0, ch.length) - 1]!;
 }
 
 /** Cuts normalised text into units (see the module comment). */
@@ -93,19 +128,7 @@ export function quoteLexeme(lexeme: string): string {
 
 /** The lexemes of a text with their positions. */
 export function lexemes(text: string): Map<string, number[]> {
-  return lexemesOf(units(normalize(text)));
-}
-
-function lexemesOf(us: Unit[]): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  for (let i = 0; i < us.length; i++) {
-    const u = us[i]!;
-    if (u.kind === 'space') continue;
-    addPosition(out, u.text, u.pos);
-    const next = us[i + 1];
-    if (u.kind === 'cjk' && next?.kind === 'cjk') addPosition(out, u.text + next.text, u.pos);
-  }
-  return out;
+  return scan(normalize(text)).lexemes;
 }
 
 function addPosition(out: Map<string, number[]>, lexeme: string, pos: number): void {
@@ -121,7 +144,53 @@ function addPosition(out: Map<string, number[]>, lexeme: string, pos: number): v
  * @example searchVector('太好笑了') // "'了':4 '太':1 '太好':1 '好':2 '好笑':2 '笑':3 '笑了':3"
  */
 export function searchVector(text: string): string {
-  return vectorOf(lexemes(text));
+  return vectorOf(scan(normalize(text)).lexemes);
+}
+
+/**
+ * The lexemes of normalised text with their positions, and its words in order: what
+ * `lexemesOf(units(text))` gives, in one pass with no unit objects (a projection runs this for
+ * every message it stores).
+ */
+function scan(s: string): { lexemes: Map<string, number[]>; words: string[] } {
+  const lexemes = new Map<string, number[]>();
+  const words: string[] = [];
+  const n = s.length;
+  let pos = 0;
+  let lastCjk: string | null = null; // the unit before, when it is a CJK character
+  let i = 0;
+  while (i < n) {
+    let len = charLength(s, i);
+    const kind = kindAt(s, i, len);
+    if (kind === WORD_K || kind === SPACE_K) {
+      const start = i;
+      i += len;
+      while (i < n) {
+        len = charLength(s, i);
+        if (kindAt(s, i, len) !== kind) break;
+        i += len;
+      }
+      pos++;
+      lastCjk = null;
+      if (kind === WORD_K) {
+        const word = s.slice(start, i);
+        words.push(word);
+        addPosition(lexemes, word, pos);
+      }
+      continue;
+    }
+    const ch = len === 1 ? s[i]! : s.slice(i, i + len);
+    i += len;
+    pos++;
+    if (kind === CJK_K) {
+      // the bigram with the CJK character before sits at that one's position, and comes
+      // before this character's own lexeme (the order units would give)
+      if (lastCjk !== null) addPosition(lexemes, lastCjk + ch, pos - 1);
+      lastCjk = ch;
+    } else lastCjk = null;
+    addPosition(lexemes, ch, pos);
+  }
+  return { lexemes, words };
 }
 
 /**
@@ -150,28 +219,27 @@ export const wordPrefix = (word: string, n: number) => Array.from(word).slice(0,
  * characters, a word prefix, a symbol) is answered by the index alone, with no row to check.
  */
 export function searchKeys(text: string): string[] {
-  const us = units(normalize(text));
-  return keysOf(us, lexemesOf(us));
+  const { lexemes, words } = scan(normalize(text));
+  return keysOf(words, lexemes);
 }
 
 /** The vector and the keys of a text, from one pass over it. */
 export function searchIndex(text: string): { vector: string; keys: string[] } {
-  const us = units(normalize(text));
-  const lx = lexemesOf(us);
-  return { vector: vectorOf(lx), keys: keysOf(us, lx) };
+  const { lexemes, words } = scan(normalize(text));
+  return { vector: vectorOf(lexemes), keys: keysOf(words, lexemes) };
 }
 
-function keysOf(us: Unit[], lx: Map<string, number[]>): string[] {
+function keysOf(words: readonly string[], lx: Map<string, number[]>): string[] {
   const count = new Map<string, number>();
   for (const [lexeme, positions] of lx) count.set(lexeme, positions.length);
   // words count through their prefixes (the whole word is one of them, unless it is long)
-  for (const u of us) if (u.kind === 'word') count.delete(u.text);
-  for (const u of us) {
-    if (u.kind !== 'word') continue;
-    const chars = Array.from(u.text);
+  for (const w of words) count.delete(w);
+  for (const w of words) {
     let prefix = '';
-    for (let i = 0; i < chars.length && i < MAX_PREFIX; i++) {
-      prefix += chars[i];
+    for (let i = 0, chars = 0; i < w.length && chars < MAX_PREFIX; chars++) {
+      const len = charLength(w, i);
+      prefix += len === 1 ? w[i] : w.slice(i, i + len);
+      i += len;
       count.set(prefix, (count.get(prefix) ?? 0) + 1);
     }
   }
@@ -187,7 +255,7 @@ function vectorOf(lx: Map<string, number[]>): string {
   let out = '';
   for (const [lexeme, positions] of lx) {
     if (out !== '') out += ' ';
-    out += `${quoteLexeme(lexeme)}:${positions.join(',')}`;
+    out += `${quoteLexeme(lexeme)}:${positions.length === 1 ? positions[0] : positions.join(',')}`;
   }
   return out;
 }
