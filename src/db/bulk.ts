@@ -4,10 +4,17 @@ import { getTableColumns, getTableName, type Table } from 'drizzle-orm';
 import type { Tx } from './client.js';
 
 const NEEDS_ESCAPE = /[\\\t\n\r]/;
+const ELEMENT_ESCAPE = /[\\"]/;
 
 /** A Postgres array literal of text values. */
 function arrayLiteral(values: readonly unknown[]): string {
-  return `{${values.map((x) => `"${String(x).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out += ',';
+    const s = String(values[i]);
+    out += ELEMENT_ESCAPE.test(s) ? `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : `"${s}"`;
+  }
+  return `${out}}`;
 }
 
 /** COPY text-format form of one value. */
@@ -52,14 +59,20 @@ export function rowCodec<T extends Table>(table: T, keyColumns: readonly string[
   }
   const json = (rows: readonly Row[]) => JSON.stringify(rows.map(toDb));
   function* lines(rows: readonly Row[]): Generator<string> {
-    for (let i = 0; i < rows.length; i += 500) {
-      let chunk = '';
-      for (const row of rows.slice(i, i + 500)) {
-        const r = row as Record<string, unknown>;
-        chunk += `${keys.map((k) => copyValue(r[k])).join('\t')}\n`;
+    let chunk = '';
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i] as Record<string, unknown>;
+      for (let k = 0; k < keys.length; k++) {
+        if (k > 0) chunk += '\t';
+        chunk += copyValue(r[keys[k]!]);
       }
-      yield chunk;
+      chunk += '\n';
+      if (i % 500 === 499) {
+        yield chunk;
+        chunk = '';
+      }
     }
+    if (chunk !== '') yield chunk;
   }
 
   return {
