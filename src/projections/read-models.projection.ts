@@ -24,6 +24,7 @@ import {
   type SequencedEvent,
   type UserRow,
 } from './fold.js';
+import { IdFilter } from './id-filter.js';
 
 const messageRows = rowCodec(messages, ['id']);
 /** A message's search vector and keys: never read back, kept as stored or computed afresh. */
@@ -78,6 +79,10 @@ export interface ReadModelsOptions {
    * is computed then too, once, from its friend's name and last message at that point. Only
    * for a replay that is thrown away if it fails: until `flush()` the tables lag behind the
    * checkpoint.
+   *
+   * When the messages table is empty at the first batch, the ids of the messages written are
+   * kept in a filter of fixed size (`IdFilter`), and a batch reads back only the messages
+   * that may be in the table: the new ones need no lookup.
    */
   writeBack?: boolean;
   /**
@@ -168,6 +173,8 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     users: new Lru<UserRow>(size),
     accounts: new Lru<AccountRow>(size),
   };
+  /** Messages written by this projection, when it started on an empty table (`writeBack`). */
+  let written: IdFilter | null | undefined = writeBack ? undefined : null;
   const held = {
     conversations: new Map<string, Held<ConversationRow>>(),
     users: new Map<string, Held<UserRow>>(),
@@ -216,7 +223,12 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       await lockUsers(tx, [...new Set([...keys.userIds, ...friends])]);
     }
     const [loadedMessages, loadedUsers, loadedAccounts, loadedReplies, loadedKeys] = await Promise.all([
-      messageRows.load(tx, 'id', [...keys.messageIds], SEARCH_COLUMNS),
+      messageRows.load(
+        tx,
+        'id',
+        written ? [...keys.messageIds].filter((id) => written!.mayHave(id)) : [...keys.messageIds],
+        SEARCH_COLUMNS,
+      ),
       userRows.load(tx, 'platform_user_id', fromCache(cache.users, held.users, keys.userIds, state.users)),
       accountRows.load(
         tx,
@@ -306,6 +318,10 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
   };
 
   async function write(tx: Tx, batch: readonly SequencedEvent[]): Promise<() => void> {
+    if (written === undefined) {
+      const [row] = await tx.unsafe(`select exists (select 1 from "${messageRows.name}") as some`);
+      written = row!.some ? null : new IdFilter();
+    }
     const { state, existing } = await load(tx, batch);
     const loadedContent = new Map<string, string | null>();
     for (const [id, m] of state.messages) loadedContent.set(id, m.content);
@@ -381,6 +397,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       }
     };
     await insert(messageRows, newMessages);
+    if (written) for (const m of newMessages) written.add(m.id);
     await insert(editRows, state.edits);
     await insert(outcomeRows, state.outcomes);
     await insert(conversationRows, newConversations);
