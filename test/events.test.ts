@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { conversationId, decodeEvent, messageId, parseEvent, replyId } from '../src/events/index.js';
+import {
+  conversationId,
+  decodeEvent,
+  decodeEventText,
+  messageId,
+  parseEvent,
+  replyId,
+} from '../src/events/index.js';
 import { createSubjects, decodeToken, encodeToken, replyConsumerName } from '../src/log/subjects.js';
 
 const captured = {
@@ -45,6 +52,41 @@ describe('event contract', () => {
     if (!future.ok) expect(future.reason).toMatch(/newer than this service knows/);
     expect(parseEvent([1, 2]).ok).toBe(false);
     expect(parseEvent(null).ok).toBe(false);
+  });
+
+  it("gives a body's text only when it is the validated event's exact JSON", () => {
+    const bytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+    const exact = parseEvent(captured);
+    expect(exact.ok).toBe(true);
+    if (!exact.ok) return;
+    const body = JSON.stringify(exact.event);
+    expect(decodeEventText(new TextEncoder().encode(body))).toEqual({ result: exact, text: body });
+    // an unknown field stripped, a key in another order, a value trimmed, an older version
+    // upcast: the event is not what the text says
+    expect(decodeEventText(bytes({ ...exact.event, extra: 'x' })).text).toBeNull();
+    const { event_id, ...rest } = exact.event;
+    expect(decodeEventText(bytes({ ...rest, event_id })).text).toBeNull();
+    const tagged = {
+      event_id: 'evt-2',
+      type: 'ConversationUntagged',
+      schema_version: 1,
+      account_id: 'dy_10001',
+      occurred_at: 1,
+      captured_at: 1,
+      payload: { conversation_id: 'c_AAAAAAAAAAAAAAAAAAAAAA', tag: ' 重要 ' },
+    };
+    const parsedTag = decodeEventText(bytes(tagged));
+    expect(parsedTag.result.ok && parsedTag.result.event.type === 'ConversationUntagged').toBe(true);
+    expect(parsedTag.text).toBeNull();
+    if (parsedTag.result.ok) {
+      const trimmed = JSON.stringify(parsedTag.result.event);
+      expect(trimmed).toContain('"tag":"重要"');
+      expect(decodeEventText(new TextEncoder().encode(trimmed)).text).toBe(trimmed);
+    }
+    expect(decodeEventText(bytes({ ...exact.event, schema_version: 1 })).text).toBeNull();
+    // not asked for, or not valid: no text
+    expect(decodeEventText(new TextEncoder().encode(body), false).text).toBeNull();
+    expect(decodeEventText(bytes({ ...exact.event, account_id: '' })).text).toBeNull();
   });
 
   it('rejects bytes that are not UTF-8 JSON', () => {

@@ -130,11 +130,50 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Decodes and validates one message body from the log. */
 export function decodeEvent(data: Uint8Array): ParseResult {
+  return decodeEventText(data, false).result;
+}
+
+/**
+ * `decodeEvent`, and the body's text when it is the event's exact JSON: the validated event
+ * equals what the text parses to, with nothing stripped, trimmed, added or upcast and the keys
+ * in the same order (`sameJson`). A replay sends events between threads as JSON, and such a
+ * text needs no serializing again; `text` is null for every other body, and when `wanted` is
+ * false (no comparison made).
+ */
+export function decodeEventText(
+  data: Uint8Array,
+  wanted = true,
+): { result: ParseResult; text: string | null } {
+  let text: string;
   let raw: unknown;
   try {
-    raw = JSON.parse(utf8.decode(data));
+    text = utf8.decode(data);
+    raw = JSON.parse(text);
   } catch (e) {
-    return { ok: false, reason: `(body): not UTF-8 JSON: ${(e as Error).message}` };
+    return { result: { ok: false, reason: `(body): not UTF-8 JSON: ${(e as Error).message}` }, text: null };
   }
-  return parseEvent(raw);
+  const result = parseEvent(raw);
+  return { result, text: wanted && result.ok && sameJson(raw, result.event) ? text : null };
+}
+
+/** Whether two values parsed from or bound for JSON are equal, object keys in the same order. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bs = b as unknown[];
+    if (a.length !== bs.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], bs[i])) return false;
+    return true;
+  }
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i]!;
+    if (k !== kb[i] || !sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+      return false;
+  }
+  return true;
 }

@@ -2,7 +2,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 import { rowCodec } from '../db/bulk.js';
 import type { Sql } from '../db/client.js';
 import { rejectedEvents } from '../db/schema.js';
-import { decodeEvent, EVENT_TYPES } from '../events/index.js';
+import { decodeEventText, EVENT_TYPES } from '../events/index.js';
 import type { Subjects } from '../log/subjects.js';
 import { type ChainPoint, type ChainStep, createChainProjection } from './chain.projection.js';
 import { type SequencedEvent, sequenced } from './fold.js';
@@ -41,6 +41,11 @@ export interface Batch {
   rejectedByType: Map<string, number>;
   /** What the batch adds to the audit chain; taken when the batch is cut (`applier.cut`). */
   chain: ChainStep | null;
+  /**
+   * When set, `addToBatch` keeps beside each valid event its body's text if that is the
+   * event's exact JSON, else null (`decodeEventText`): a replay's reader thread sends it as is.
+   */
+  texts?: (string | null)[];
 }
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
@@ -83,19 +88,20 @@ const storableReason = (reason: string) => reason.replaceAll('\u0000', '\\u0000'
 /**
  * A stored message read against the contract: the event, or why it is rejected (bad JSON,
  * failed schema, unknown type, or a subject that names another account or type than the
- * event).
+ * event). With `withText`, also the body's text when it is the event's exact JSON.
  */
 export function decodeMessage(
   m: Pick<JsMsg, 'data' | 'subject' | 'seq'>,
   subjects: Subjects,
-): { ok: true; event: SequencedEvent } | { ok: false; reason: string } {
-  const parsed = decodeEvent(m.data);
+  withText = false,
+): { ok: true; event: SequencedEvent; text: string | null } | { ok: false; reason: string } {
+  const { result: parsed, text } = decodeEventText(m.data, withText);
   if (!parsed.ok) return { ok: false, reason: parsed.reason };
   const where = subjects.parse(m.subject);
   if (!where || where.accountId !== parsed.event.account_id || where.type !== parsed.event.type) {
     return { ok: false, reason: `subject ${m.subject} does not match the event's account_id and type` };
   }
-  return { ok: true, event: sequenced(m.seq, parsed.event) };
+  return { ok: true, event: sequenced(m.seq, parsed.event), text };
 }
 
 /**
@@ -120,7 +126,7 @@ export function addToBatch(
   d.bytes += m.data.length;
   if (m.seq <= d.toSeq) return; // already applied (redelivery after a reconnect)
   d.toSeq = m.seq;
-  let decoded = decodeMessage(m, ctx.subjects);
+  let decoded = decodeMessage(m, ctx.subjects, d.texts !== undefined);
   if (decoded.ok && ctx.owns && !ctx.owns(decoded.event.event.account_id)) {
     decoded = {
       ok: false,
@@ -129,6 +135,7 @@ export function addToBatch(
   }
   if (decoded.ok) {
     d.valid.push(ctx.prepare(decoded.event));
+    d.texts?.push(decoded.text);
     countInto(d.appliedByType, decoded.event.event.type);
   } else {
     // a type is only trusted as a label when it is one of ours
