@@ -126,16 +126,27 @@ export function quoteLexeme(lexeme: string): string {
   return `'${lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
 
+/**
+ * The positions of a lexeme: one number, or an array of two or more (most lexemes occur once,
+ * and a tokenizer that runs for every stored message spares an array for each).
+ */
+type Positions = number | number[];
+
 /** The lexemes of a text with their positions. */
 export function lexemes(text: string): Map<string, number[]> {
-  return scan(normalize(text)).lexemes;
+  const out = new Map<string, number[]>();
+  for (const [lexeme, ps] of scan(normalize(text)).lexemes)
+    out.set(lexeme, typeof ps === 'number' ? [ps] : ps);
+  return out;
 }
 
-function addPosition(out: Map<string, number[]>, lexeme: string, pos: number): void {
+function addPosition(out: Map<string, Positions>, lexeme: string, pos: number): void {
   const p = Math.min(pos, MAX_POS);
-  const list = out.get(lexeme);
-  if (!list) out.set(lexeme, [p]);
-  else if (list[list.length - 1] !== p) list.push(p);
+  const had = out.get(lexeme);
+  if (had === undefined) out.set(lexeme, p);
+  else if (typeof had === 'number') {
+    if (had !== p) out.set(lexeme, [had, p]);
+  } else if (had[had.length - 1] !== p) had.push(p);
 }
 
 /**
@@ -152,8 +163,8 @@ export function searchVector(text: string): string {
  * `lexemesOf(units(text))` gives, in one pass with no unit objects (a projection runs this for
  * every message it stores).
  */
-function scan(s: string): { lexemes: Map<string, number[]>; words: string[] } {
-  const lexemes = new Map<string, number[]>();
+function scan(s: string): { lexemes: Map<string, Positions>; words: string[] } {
+  const lexemes = new Map<string, Positions>();
   const words: string[] = [];
   const n = s.length;
   let pos = 0;
@@ -229,11 +240,20 @@ export function searchIndex(text: string): { vector: string; keys: string[] } {
   return { vector: vectorOf(lexemes), keys: keysOf(words, lexemes) };
 }
 
-function keysOf(words: readonly string[], lx: Map<string, number[]>): string[] {
+function keysOf(words: readonly string[], lx: Map<string, Positions>): string[] {
+  // The lexemes but the words, in order, each marked repeated when it has two positions; then
+  // the words' prefixes (the whole word is one of them, unless it is long) in order of first
+  // appearance, counted over all the words. No prefix is another lexeme: prefixes are made of
+  // letters and digits, the other lexemes of CJK characters or one symbol.
+  const keys: string[] = [];
+  const wordSet = words.length > 0 ? new Set(words) : null;
+  for (const [lexeme, ps] of lx) {
+    if (wordSet?.has(lexeme)) continue;
+    keys.push(lexeme);
+    if (typeof ps !== 'number') keys.push(lexeme + REPEATED);
+  }
+  if (wordSet === null) return keys;
   const count = new Map<string, number>();
-  for (const [lexeme, positions] of lx) count.set(lexeme, positions.length);
-  // words count through their prefixes (the whole word is one of them, unless it is long)
-  for (const w of words) count.delete(w);
   for (const w of words) {
     let prefix = '';
     for (let i = 0, chars = 0; i < w.length && chars < MAX_PREFIX; chars++) {
@@ -243,7 +263,6 @@ function keysOf(words: readonly string[], lx: Map<string, number[]>): string[] {
       count.set(prefix, (count.get(prefix) ?? 0) + 1);
     }
   }
-  const keys: string[] = [];
   for (const [key, n] of count) {
     keys.push(key);
     if (n >= 2) keys.push(key + REPEATED);
@@ -251,11 +270,11 @@ function keysOf(words: readonly string[], lx: Map<string, number[]>): string[] {
   return keys;
 }
 
-function vectorOf(lx: Map<string, number[]>): string {
+function vectorOf(lx: Map<string, Positions>): string {
   let out = '';
-  for (const [lexeme, positions] of lx) {
+  for (const [lexeme, ps] of lx) {
     if (out !== '') out += ' ';
-    out += `${quoteLexeme(lexeme)}:${positions.length === 1 ? positions[0] : positions.join(',')}`;
+    out += `${quoteLexeme(lexeme)}:${typeof ps === 'number' ? ps : ps.join(',')}`;
   }
   return out;
 }
