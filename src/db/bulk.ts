@@ -28,6 +28,9 @@ export function copyValue(v: unknown): string {
   return s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
+/** The size of the buffers COPY data is written in. */
+const COPY_CHUNK_BYTES = 256 * 1024;
+
 /** From this many rows on, `insert` uses COPY: faster in bulk, but a statement of its own. */
 export const COPY_MIN_ROWS = 200;
 
@@ -58,21 +61,30 @@ export function rowCodec<T extends Table>(table: T, keyColumns: readonly string[
     return out as Row;
   }
   const json = (rows: readonly Row[]) => JSON.stringify(rows.map(toDb));
-  function* lines(rows: readonly Row[]): Generator<string> {
-    let chunk = '';
+  /**
+   * The rows as COPY text, UTF-8 encoded straight into buffers of about `COPY_CHUNK_BYTES`:
+   * no string is built per row or per chunk. (COPY data may be cut anywhere between messages;
+   * these are cut between values.)
+   */
+  function* chunks(rows: readonly Row[]): Generator<Buffer> {
+    let buf = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
+    let at = 0;
+    const last = keys.length - 1;
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i] as Record<string, unknown>;
-      for (let k = 0; k < keys.length; k++) {
-        if (k > 0) chunk += '\t';
-        chunk += copyValue(r[keys[k]!]);
-      }
-      chunk += '\n';
-      if (i % 500 === 499) {
-        yield chunk;
-        chunk = '';
+      for (let k = 0; k <= last; k++) {
+        const text = copyValue(r[keys[k]!]);
+        const most = text.length * 3 + 1; // UTF-8 takes at most 3 bytes per UTF-16 unit
+        if (at + most > buf.length) {
+          if (at > 0) yield buf.subarray(0, at);
+          buf = Buffer.allocUnsafe(Math.max(COPY_CHUNK_BYTES, most));
+          at = 0;
+        }
+        at += buf.write(text, at);
+        buf[at++] = k === last ? 0x0a : 0x09; // line feed after the row, tab between values
       }
     }
-    if (chunk !== '') yield chunk;
+    if (at > 0) yield buf.subarray(0, at);
   }
 
   return {
@@ -106,7 +118,7 @@ export function rowCodec<T extends Table>(table: T, keyColumns: readonly string[
     async copyIn(tx: Tx, rows: readonly Row[]): Promise<void> {
       if (rows.length === 0) return;
       const sink = await tx.unsafe(`copy "${name}" (${columnList}) from stdin`).writable();
-      await writeCopy(sink, lines(rows), name, tx);
+      await writeCopy(sink, chunks(rows), name, tx);
     },
     /**
      * Inserts new rows; fails on an existing key. Many rows go by COPY (`copyIn`); a few by one
@@ -183,7 +195,7 @@ export function rowCodec<T extends Table>(table: T, keyColumns: readonly string[
  * once the data is sent, a `select 1` on the same transaction stands as a barrier: it fails
  * at once if the COPY failed (the transaction is aborted), and otherwise answers after it.
  */
-async function writeCopy(sink: Writable, chunks: Iterable<string>, table: string, tx: Tx): Promise<void> {
+async function writeCopy(sink: Writable, chunks: Iterable<Buffer>, table: string, tx: Tx): Promise<void> {
   let markSent!: () => void;
   const sent = new Promise<void>((resolve) => {
     markSent = resolve;
