@@ -65,9 +65,7 @@ describe('COPY of rows', () => {
       flag: null,
     }));
     await expect(db.sql.begin((tx) => codec.copyIn(tx, rows))).rejects.toThrow(/COPY into bulk_probe failed/);
-    const [{ n }] = await db.sql<
-      { n: number }[]
-    >`select count(*)::int as n from bulk_probe where id like 'd%'`;
-    expect(n).toBe(0);
+    const [row] = await db.sql<{ n: number }[]>`select count(*)::int as n from bulk_probe where id like 'd%'`;
+    expect(row!.n).toBe(0);
   });
 });

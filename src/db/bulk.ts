@@ -8,6 +8,13 @@ const ELEMENT_ESCAPE = /[\\"]/;
 
 /** A Postgres array literal of text values. */
 function arrayLiteral(values: readonly unknown[]): string {
+  if (values.length === 0) return '{}';
+  let plain = true; // strings with nothing to escape, the usual case: one join
+  for (let i = 0; i < values.length && plain; i++) {
+    const v = values[i];
+    plain = typeof v === 'string' && !v.includes('"') && !v.includes('\\');
+  }
+  if (plain) return `{"${values.join('","')}"}`;
   let out = '{';
   for (let i = 0; i < values.length; i++) {
     if (i > 0) out += ',';
@@ -62,27 +69,24 @@ export function rowCodec<T extends Table>(table: T, keyColumns: readonly string[
   }
   const json = (rows: readonly Row[]) => JSON.stringify(rows.map(toDb));
   /**
-   * The rows as COPY text, UTF-8 encoded straight into buffers of about `COPY_CHUNK_BYTES`:
-   * no string is built per row or per chunk. (COPY data may be cut anywhere between messages;
-   * these are cut between values.)
+   * The rows as COPY text, each row's line UTF-8 encoded straight into buffers of about
+   * `COPY_CHUNK_BYTES`: no string of a whole chunk is built, then converted.
    */
   function* chunks(rows: readonly Row[]): Generator<Buffer> {
     let buf = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
     let at = 0;
-    const last = keys.length - 1;
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i] as Record<string, unknown>;
-      for (let k = 0; k <= last; k++) {
-        const text = copyValue(r[keys[k]!]);
-        const most = text.length * 3 + 1; // UTF-8 takes at most 3 bytes per UTF-16 unit
-        if (at + most > buf.length) {
-          if (at > 0) yield buf.subarray(0, at);
-          buf = Buffer.allocUnsafe(Math.max(COPY_CHUNK_BYTES, most));
-          at = 0;
-        }
-        at += buf.write(text, at);
-        buf[at++] = k === last ? 0x0a : 0x09; // line feed after the row, tab between values
+      let line = copyValue(r[keys[0]!]);
+      for (let k = 1; k < keys.length; k++) line += `\t${copyValue(r[keys[k]!])}`;
+      line += '\n';
+      const most = line.length * 3; // UTF-8 takes at most 3 bytes per UTF-16 unit
+      if (at + most > buf.length) {
+        if (at > 0) yield buf.subarray(0, at);
+        buf = Buffer.allocUnsafe(Math.max(COPY_CHUNK_BYTES, most));
+        at = 0;
       }
+      at += buf.write(line, at);
     }
     if (at > 0) yield buf.subarray(0, at);
   }
