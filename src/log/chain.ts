@@ -40,16 +40,11 @@ export function isChainHash(s: unknown): s is string {
 
 /** The hash of `entry` linked after `prevHash` (both as 64 hex digits). */
 export function chainHash(prevHash: string, entry: ChainEntry): string {
-  return chainDigest(Buffer.from(prevHash, 'hex'), entry).toString('hex');
-}
-
-/** `chainHash` on the 32 raw bytes of the hashes, for a long run of links (no hex between them). */
-export function chainDigest(prev: Uint8Array, entry: ChainEntry): Buffer {
   return createHash('sha256')
-    .update(prev)
+    .update(Buffer.from(prevHash, 'hex'))
     .update(`${entry.seq} ${entry.storedNs} ${entry.subject} ${entry.data.length}\n`, 'utf8')
     .update(entry.data)
-    .digest();
+    .digest('hex');
 }
 
 const NS_PER_MS = 1_000_000n;

@@ -1,6 +1,6 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { Sql, Tx } from '../db/client.js';
-import { chainDigest, GENESIS_HASH } from '../log/chain.js';
+import { chainHash, GENESIS_HASH } from '../log/chain.js';
 
 /** A point of the chain: a stream sequence and the hash up to and including it. */
 export interface ChainPoint {
@@ -25,22 +25,8 @@ export interface ChainStep {
  */
 export function createChainProjection(stream: string, every: number) {
   if (!Number.isInteger(every) || every < 1) throw new Error('the chain checkpoint interval must be ≥ 1');
-  // the head: the last sequence chained and its hash, kept as raw bytes between links; the
-  // hex form is written out only when a checkpoint or a step needs it
-  let headSeq = 0;
-  let headBytes: Uint8Array = Buffer.from(GENESIS_HASH, 'hex');
-  let headPoint: ChainPoint | null = { seq: 0, hash: GENESIS_HASH };
-  let step: ChainStep = { from: headPoint, to: headPoint, checkpoints: [] };
-  const current = (): ChainPoint => {
-    headPoint ??= { seq: headSeq, hash: Buffer.from(headBytes).toString('hex') };
-    return headPoint;
-  };
-  const setHead = (to: ChainPoint) => {
-    headSeq = to.seq;
-    headBytes = Buffer.from(to.hash, 'hex');
-    headPoint = to;
-    step = { from: to, to, checkpoints: [] };
-  };
+  let head: ChainPoint = { seq: 0, hash: GENESIS_HASH };
+  let step: ChainStep = { from: head, to: head, checkpoints: [] };
 
   return {
     /** Reads the committed head (creating it at the genesis) and starts from it. */
@@ -49,35 +35,37 @@ export function createChainProjection(stream: string, every: number) {
         insert into audit_chain_heads (stream, seq, hash) values (${stream}, 0, ${GENESIS_HASH})
         on conflict do nothing`;
       const [row] = await sql<ChainPoint[]>`select seq, hash from audit_chain_heads where stream = ${stream}`;
-      setHead({ seq: row!.seq, hash: row!.hash });
-      return current();
+      head = { seq: row!.seq, hash: row!.hash };
+      step = { from: head, to: head, checkpoints: [] };
+      return head;
     },
 
     /** Continues from a head read elsewhere (a replay's reader thread has no database). */
     start(from: ChainPoint): void {
-      setHead(from);
+      head = from;
+      step = { from: head, to: head, checkpoints: [] };
     },
 
     /** Links one message read from the log; one already chained (a redelivery) is skipped. */
     append(m: JsMsg): void {
-      const seq = m.seq;
-      if (seq <= headSeq) return;
-      headBytes = chainDigest(headBytes, {
-        seq,
-        storedNs: m.timestampNanos,
-        subject: m.subject,
-        data: m.data,
-      });
-      headSeq = seq;
-      headPoint = null;
-      if (seq % every === 0) step.checkpoints.push(current());
+      if (m.seq <= head.seq) return;
+      head = {
+        seq: m.seq,
+        hash: chainHash(head.hash, {
+          seq: m.seq,
+          storedNs: m.timestampNanos,
+          subject: m.subject,
+          data: m.data,
+        }),
+      };
+      if (m.seq % every === 0) step.checkpoints.push(head);
+      step.to = head;
     },
 
     /** What was linked since the last call, to commit with the batch. */
     take(): ChainStep {
-      const to = current();
-      const taken = { ...step, to };
-      step = { from: to, to, checkpoints: [] };
+      const taken = step;
+      step = { from: head, to: head, checkpoints: [] };
       return taken;
     },
 
