@@ -1,9 +1,70 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildTsQuery, searchPlan, splitTerms } from '../src/search/query.js';
 import { snippet } from '../src/search/snippet.js';
-import { MAX_PREFIX, normalize, REPEATED, searchKeys, searchVector, units } from '../src/search/tokenizer.js';
+import {
+  lexemes,
+  MAX_PREFIX,
+  normalize,
+  REPEATED,
+  searchKeys,
+  searchVector,
+  units,
+} from '../src/search/tokenizer.js';
+
+/** The lexemes the module comment defines, from `units` (what queries are cut into), the slow way. */
+function lexemesFromUnits(text: string): [string, number[]][] {
+  const us = units(normalize(text));
+  const out = new Map<string, number[]>();
+  const add = (lexeme: string, pos: number) => {
+    const p = Math.min(pos, 16_383);
+    const list = out.get(lexeme) ?? [];
+    if (list[list.length - 1] !== p) list.push(p);
+    out.set(lexeme, list);
+  };
+  for (const [i, u] of us.entries()) {
+    if (u.kind === 'space') continue;
+    add(u.text, u.pos);
+    const next = us[i + 1];
+    if (u.kind === 'cjk' && next?.kind === 'cjk') add(u.text + next.text, u.pos);
+  }
+  return [...out];
+}
 
 describe('tokenizer', () => {
+  it('indexes a document with the units a query is cut into, whatever the text', () => {
+    const pieces = [
+      '好',
+      '哈',
+      '了',
+      'a',
+      'B',
+      '1',
+      'é',
+      'e\u0301',
+      ' ',
+      '\t',
+      '！',
+      "'",
+      '\\',
+      '😀',
+      '\u{20000}',
+      '\ud800',
+      'ア',
+      '가',
+      'Ⅻ',
+      '\u3000',
+      '_',
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 40 }), (parts) => {
+        const text = parts.join('');
+        expect([...lexemes(text)]).toEqual(lexemesFromUnits(text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('indexes every CJK character and every adjacent pair at its position', () => {
     expect(searchVector('太好笑了')).toBe("'太':1 '太好':1 '好':2 '好笑':2 '笑':3 '笑了':3 '了':4");
   });

@@ -159,9 +159,9 @@ export function searchVector(text: string): string {
 }
 
 /**
- * The lexemes of normalised text with their positions, and its words in order: what
- * `lexemesOf(units(text))` gives, in one pass with no unit objects (a projection runs this for
- * every message it stores).
+ * The lexemes of normalised text with their positions, and its words in order: the lexemes of
+ * its `units` (see the module comment), in one pass with no unit objects (a projection runs
+ * this for every message it stores; `test/tokenizer.test.ts` checks the two agree).
  */
 function scan(s: string): { lexemes: Map<string, Positions>; words: string[] } {
   const lexemes = new Map<string, Positions>();
