@@ -72,9 +72,8 @@ function chunkJson(valid: SequencedEvent[], texts: (string | null)[]): string {
     const text = texts[i];
     if (text == null) out += JSON.stringify(e);
     else {
-      const { event: _, ...rest } = e;
-      const head = JSON.stringify(rest);
-      out += `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"event":${text}}`;
+      const { event: _, ...rest } = e; // seq and ids, never empty
+      out += `${JSON.stringify(rest).slice(0, -1)},"event":${text}}`;
     }
   }
   return `${out}]`;
