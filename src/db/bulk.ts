@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { getTableColumns, getTableName, type Table } from 'drizzle-orm';
-import type { Tx } from './client.js';
+import type { Queryable, Tx } from './client.js';
 
 const NEEDS_ESCAPE = /[\\\t\n\r]/;
 const ELEMENT_ESCAPE = /[\\"]/;
@@ -105,7 +105,7 @@ export function rowCodec<T extends Table>(table: T, keyColumns: readonly string[
     },
     /** Rows whose `column` is one of `values`, without the `omit` columns (left undefined). */
     async load(
-      tx: Tx,
+      tx: Queryable,
       column: string,
       values: readonly string[],
       omit: readonly string[] = [],

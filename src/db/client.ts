@@ -72,3 +72,5 @@ export type Sql = Db['sql'];
 export type Drizzle = Db['db'];
 /** A transaction on the pool from `createDb`. */
 export type Tx = import('postgres').TransactionSql<{ bigint: number }>;
+/** What reads can run on: the pool (outside any transaction) or a transaction. */
+export type Queryable = import('postgres').ISql<{ bigint: number }>;

@@ -6,7 +6,7 @@ import { decodeEventText, EVENT_TYPES } from '../events/index.js';
 import type { Subjects } from '../log/subjects.js';
 import { type ChainPoint, type ChainStep, createChainProjection } from './chain.projection.js';
 import { type SequencedEvent, sequenced } from './fold.js';
-import type { ReadModelsProjection } from './read-models.projection.js';
+import type { ReadModelsProjection, StagedBatch } from './read-models.projection.js';
 
 /**
  * Postgres channel on which each commit announces `{"projector": name, "seq": checkpoint}`, so
@@ -214,8 +214,9 @@ export function createBatchApplier(deps: BatchApplierDeps) {
      * Returns what to do once it has committed (the projection remembers the rows it wrote);
      * throws `CheckpointMovedError`, committing nothing, when the checkpoint is no longer
      * `fromSeq` or the chain's head is no longer where the batch's chain step started.
+     * `staged` is the batch's read-model changes already folded (`ReadModelsProjection.stage`).
      */
-    async commit(sql: Sql, d: Batch): Promise<() => void> {
+    async commit(sql: Sql, d: Batch, staged?: StagedBatch): Promise<() => void> {
       const advances = d.toSeq > d.fromSeq;
       const step = d.chain;
       const chains = step !== null && step.to.seq > step.from.seq;
@@ -225,7 +226,7 @@ export function createBatchApplier(deps: BatchApplierDeps) {
         // postgres-js runs a query only once something awaits it (or attaches a handler): the
         // setting goes out ahead of the batch's first statement, in the same round trip
         if (!durableCommit) tx`set local synchronous_commit = off`.catch(() => {});
-        committed = await readModels.apply(tx, d.valid);
+        committed = staged ? await staged.write(tx) : await readModels.apply(tx, d.valid);
         // Compare-and-set, for the checkpoint and the chain's head: if another process moved
         // them, nothing of this batch commits. The notification is delivered to listeners when
         // (and only if) the transaction commits, so it goes out in the same round trip.

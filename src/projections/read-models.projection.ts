@@ -1,5 +1,5 @@
 import { COPY_MIN_ROWS, rowCodec } from '../db/bulk.js';
-import type { Tx } from '../db/client.js';
+import type { Queryable, Tx } from '../db/client.js';
 import {
   accounts,
   actionOutcomes,
@@ -14,13 +14,17 @@ import {
 import { searchIndex, searchVector } from '../search/tokenizer.js';
 import {
   type AccountRow,
+  type ApiKeyRow,
+  type BlockedRow,
   blockKey,
   type ConversationRow,
   emptyFoldState,
   type FoldState,
   foldBatch,
   keysOf,
+  type MessageRow,
   putMessage,
+  type ReplyRow,
   type SequencedEvent,
   type UserRow,
 } from './fold.js';
@@ -122,6 +126,48 @@ async function friendsOf(tx: Tx, conversationIds: Set<string>, messageIds: Set<s
   return rows.map((r) => r.friend_id);
 }
 
+/**
+ * The rows a staged batch writes, as it writes them: a batch staged while the one before it
+ * is still committing reads these instead of the tables (`stage`). Blocked users are null
+ * where the batch deletes them.
+ */
+export interface Overlay {
+  messages: Map<string, MessageRow>;
+  conversations: Map<string, ConversationRow>;
+  users: Map<string, UserRow>;
+  accounts: Map<string, AccountRow>;
+  replies: Map<string, ReplyRow>;
+  apiKeys: Map<string, ApiKeyRow>;
+  blocked: Map<string, BlockedRow | null>;
+}
+
+/** A batch folded and ready to write: `write` sends its statements in the caller's transaction. */
+export interface StagedBatch {
+  /** Returns what to do once the transaction has committed (remember the written rows). */
+  write(tx: Tx): Promise<() => void>;
+  /** What `write` writes, for the batch staged next (`stage`). */
+  overlay: Overlay;
+}
+
+/** Copies of `overlay`'s rows with these keys into `into`; returns the keys it does not have. */
+function fromOverlay<R extends object>(
+  overlay: Map<string, R> | undefined,
+  keys: Iterable<string>,
+  into: Map<string, R>,
+): string[] {
+  const missing: string[] = [];
+  for (const k of keys) {
+    const row = overlay?.get(k);
+    // a copy: the batch being written still encodes the overlay's own rows
+    if (row) into.set(k, { ...row });
+    else missing.push(k);
+  }
+  return missing;
+}
+
+/** A whole-conversation mark-read reads these: unread inbound captured messages. */
+const isUnread = (m: MessageRow) => m.direction === 'inbound' && m.captureSeq !== null && m.readAt === null;
+
 /** A row kept in memory instead of written (`writeBack`), and whether the table has it yet. */
 interface Held<R> {
   row: R;
@@ -181,16 +227,6 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     accounts: new Map<string, Held<AccountRow>>(),
   };
 
-  const hold = <R>(
-    tx: Tx,
-    codec: Codec<R>,
-    rows: Map<string, Held<R>>,
-    state: Map<string, R>,
-    dirty: Set<string>,
-    existing: Set<string>,
-    finish?: (row: R) => void,
-  ) => holdRows(tx, codec, rows, state, dirty, existing, size, finish);
-
   /** Fills `into` from the cache (or the held rows), returns the keys still to load. */
   function fromCache<R>(
     lru: Lru<R>,
@@ -211,10 +247,15 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     return missing;
   }
 
-  async function load(tx: Tx, batch: readonly SequencedEvent[]) {
+  /**
+   * Reads the rows a batch touches: from memory (held or cached rows), from `overlay` (the
+   * rows of a batch still being written), else from the tables.
+   */
+  async function load(q: Queryable, batch: readonly SequencedEvent[], overlay: Overlay | null) {
     const keys = keysOf(batch);
     const state = emptyFoldState();
     if (shared) {
+      const tx = q as Tx; // a shared projection is only applied inside a transaction (`apply`)
       const friends = await friendsOf(
         tx,
         new Set([...keys.conversationIds, ...keys.unreadOf]),
@@ -222,54 +263,85 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       );
       await lockUsers(tx, [...new Set([...keys.userIds, ...friends])]);
     }
+    const newer = new Map<string, MessageRow>(); // the overlay's, put in after the tables' rows
+    const messageIds = fromOverlay(overlay?.messages, keys.messageIds, newer);
     const [loadedMessages, loadedUsers, loadedAccounts, loadedReplies, loadedKeys] = await Promise.all([
       messageRows.load(
-        tx,
+        q,
         'id',
-        written ? [...keys.messageIds].filter((id) => written!.mayHave(id)) : [...keys.messageIds],
+        written ? messageIds.filter((id) => written!.mayHave(id)) : messageIds,
         SEARCH_COLUMNS,
       ),
-      userRows.load(tx, 'platform_user_id', fromCache(cache.users, held.users, keys.userIds, state.users)),
-      accountRows.load(
-        tx,
-        'account_id',
-        fromCache(cache.accounts, held.accounts, keys.accountIds, state.accounts),
+      userRows.load(
+        q,
+        'platform_user_id',
+        fromOverlay(
+          overlay?.users,
+          fromCache(cache.users, held.users, keys.userIds, state.users),
+          state.users,
+        ),
       ),
-      replyRows.load(tx, 'reply_id', [...keys.replyIds]),
-      apiKeyRows.load(tx, 'key_id', [...keys.apiKeyIds]),
+      accountRows.load(
+        q,
+        'account_id',
+        fromOverlay(
+          overlay?.accounts,
+          fromCache(cache.accounts, held.accounts, keys.accountIds, state.accounts),
+          state.accounts,
+        ),
+      ),
+      replyRows.load(q, 'reply_id', fromOverlay(overlay?.replies, keys.replyIds, state.replies)),
+      apiKeyRows.load(q, 'key_id', fromOverlay(overlay?.apiKeys, keys.apiKeyIds, state.apiKeys)),
     ]);
-    for (const m of loadedMessages) {
+    for (const m of [...loadedMessages, ...newer.values()]) {
       putMessage(state, m);
       if (m.conversationId) keys.conversationIds.add(m.conversationId);
     }
     if (keys.unreadOf.size > 0) {
       // a whole-conversation mark-read reads every unread inbound message of it
-      const unread = await tx.unsafe(
+      const unread = await q.unsafe(
         `select ${messageRows.columns(SEARCH_COLUMNS)} from messages where conversation_id = any($1::text[])
           and direction = 'inbound' and capture_seq is not null and read_at is null`,
         [[...keys.unreadOf]],
         { prepare: true },
       );
       for (const r of unread) {
-        const m = messageRows.fromDb(r);
-        if (!state.messages.has(m.id)) putMessage(state, m);
+        let m = messageRows.fromDb(r);
+        if (state.messages.has(m.id)) continue;
+        const newer = overlay?.messages.get(m.id);
+        if (newer) {
+          if (!isUnread(newer)) continue; // read by the batch being written
+          m = { ...newer };
+        }
+        putMessage(state, m);
+      }
+      if (overlay) {
+        for (const m of overlay.messages.values()) {
+          if (m.conversationId === null || !keys.unreadOf.has(m.conversationId)) continue;
+          if (isUnread(m) && !state.messages.has(m.id)) putMessage(state, { ...m });
+        }
       }
     }
     for (const u of loadedUsers) state.users.set(u.platformUserId, u);
     for (const a of loadedAccounts) state.accounts.set(a.accountId, a);
     for (const r of loadedReplies) state.replies.set(r.replyId, r);
     for (const k of loadedKeys) state.apiKeys.set(k.keyId, k);
-    const missing = fromCache(
-      cache.conversations,
-      held.conversations,
-      keys.conversationIds,
+    const missing = fromOverlay(
+      overlay?.conversations,
+      fromCache(cache.conversations, held.conversations, keys.conversationIds, state.conversations),
       state.conversations,
     );
-    for (const c of await conversationRows.load(tx, 'id', missing)) state.conversations.set(c.id, c);
-    if (keys.blocked.length > 0) {
-      const rows = await tx`
+    for (const c of await conversationRows.load(q, 'id', missing)) state.conversations.set(c.id, c);
+    const blocked: typeof keys.blocked = [];
+    for (const b of keys.blocked) {
+      const k = blockKey(b.accountId, b.platformUserId);
+      if (!overlay?.blocked.has(k)) blocked.push(b);
+      else if (overlay.blocked.get(k)) state.blocked.set(k, { ...overlay.blocked.get(k)! });
+    }
+    if (blocked.length > 0) {
+      const rows = await q`
         select * from blocked_users where (account_id, platform_user_id) in (
-          select * from unnest(${keys.blocked.map((b) => b.accountId)}::text[], ${keys.blocked.map((b) => b.platformUserId)}::text[]))`;
+          select * from unnest(${blocked.map((b) => b.accountId)}::text[], ${blocked.map((b) => b.platformUserId)}::text[]))`;
       for (const r of rows) {
         const row = blockedRows.fromDb(r);
         state.blocked.set(blockKey(row.accountId, row.platformUserId), row);
@@ -295,9 +367,13 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
 
     /** Writes the rows held in memory (`writeBack`); a no-op otherwise. */
     async flush(tx: Tx): Promise<void> {
-      await writeHeld(tx, conversationRows, held.conversations, [...held.conversations.keys()], withSearch);
-      await writeHeld(tx, userRows, held.users, [...held.users.keys()]);
-      await writeHeld(tx, accountRows, held.accounts, [...held.accounts.keys()]);
+      await writeRows(
+        tx,
+        conversationRows,
+        release(held.conversations, [...held.conversations.keys()], withSearch),
+      );
+      await writeRows(tx, userRows, release(held.users, [...held.users.keys()]));
+      await writeRows(tx, accountRows, release(held.accounts, [...held.accounts.keys()]));
     },
 
     /**
@@ -313,21 +389,45 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
      */
     async apply(tx: Tx, batch: readonly SequencedEvent[]): Promise<() => void> {
       if (batch.length === 0) return () => {};
-      return write(tx, batch);
+      return (await stage(tx, batch, null)).write(tx);
+    },
+
+    /**
+     * Loads and folds a batch outside any transaction, ready to `write` in one later: so a bulk
+     * replay folds batch N + 1 while batch N commits. `previous` is the batch staged before
+     * this one if it may not have committed yet; the one before that must have. Its rows take
+     * the place of the tables' (which may or may not show them yet). Only for a projection
+     * that holds rows back (`writeBack`), the tables' only writer.
+     */
+    async stage(
+      sql: Queryable,
+      batch: readonly SequencedEvent[],
+      previous: StagedBatch | null,
+    ): Promise<StagedBatch> {
+      if (!writeBack) throw new Error('only a projection that holds rows back stages batches ahead');
+      return stage(sql, batch, previous?.overlay ?? null);
     },
   };
 
-  async function write(tx: Tx, batch: readonly SequencedEvent[]): Promise<() => void> {
+  /**
+   * Loads what the batch touches (`load`), folds it, and decides what to write: everything
+   * but the statements, which `write` sends.
+   */
+  async function stage(
+    q: Queryable,
+    batch: readonly SequencedEvent[],
+    overlay: Overlay | null,
+  ): Promise<StagedBatch> {
     if (written === undefined) {
-      const [row] = await tx.unsafe(`select exists (select 1 from "${messageRows.name}") as some`);
+      const [row] = await q.unsafe(`select exists (select 1 from "${messageRows.name}") as some`);
       written = row!.some ? null : new IdFilter();
     }
-    const { state, existing } = await load(tx, batch);
+    const { state, existing } = await load(q, batch, overlay);
     const loadedContent = new Map<string, string | null>();
     for (const [id, m] of state.messages) loadedContent.set(id, m.content);
     foldBatch(state, batch);
-    await renameFriends(tx, state, existing, writeBack ? held.conversations : null, shared);
-    if (state.recomputeLast.size > 0) await recomputeLastMessages(tx, state);
+    await renameFriends(q, state, existing, writeBack ? held.conversations : null, shared, overlay);
+    if (state.recomputeLast.size > 0) await recomputeLastMessages(q, state, overlay);
     const prepared = new Map<string, { vector: string; keys: string[] }>();
     for (const e of batch) if (e.search) prepared.set(e.search.text, e.search);
     // A message whose content the batch did not change (read, recalled) keeps its vector: it
@@ -357,95 +457,114 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       return [fresh, changed] as const;
     };
     const [newMessages, changedMessages] = split(state.messages, state.dirty.messages, existing.messages);
-    if (writeBack) {
-      // conversations, users and accounts stay in memory; the oldest leave it, written
-      await hold(
-        tx,
-        conversationRows,
-        held.conversations,
-        state.conversations,
-        state.dirty.conversations,
-        existing.conversations,
-        withSearch,
-      );
-      await hold(tx, userRows, held.users, state.users, state.dirty.users, existing.users);
-      await hold(tx, accountRows, held.accounts, state.accounts, state.dirty.accounts, existing.accounts);
-      for (const kind of ['conversations', 'users', 'accounts'] as const) state.dirty[kind].clear();
-    }
-    const [newConversations, changedConversations] = split(
+    if (written) for (const m of newMessages) written.add(m.id);
+    let [newConversations, changedConversations] = split(
       state.conversations,
       state.dirty.conversations,
       existing.conversations,
     );
-    const [newUsers, changedUsers] = split(state.users, state.dirty.users, existing.users);
-    const [newAccounts, changedAccounts] = split(state.accounts, state.dirty.accounts, existing.accounts);
+    let [newUsers, changedUsers] = split(state.users, state.dirty.users, existing.users);
+    let [newAccounts, changedAccounts] = split(state.accounts, state.dirty.accounts, existing.accounts);
+    if (writeBack) {
+      // conversations, users and accounts stay in memory; the oldest leave it, written
+      [newConversations, changedConversations] = holdRows(
+        held.conversations,
+        state.conversations,
+        state.dirty.conversations,
+        existing.conversations,
+        size,
+        withSearch,
+      );
+      [newUsers, changedUsers] = holdRows(held.users, state.users, state.dirty.users, existing.users, size);
+      [newAccounts, changedAccounts] = holdRows(
+        held.accounts,
+        state.accounts,
+        state.dirty.accounts,
+        existing.accounts,
+        size,
+      );
+    }
     const [newReplies, changedReplies] = split(state.replies, state.dirty.replies, existing.replies);
     const [newKeys, changedKeys] = split(state.apiKeys, state.dirty.apiKeys, existing.apiKeys);
+    const byKey = <R>(rows: readonly R[], key: (r: R) => string) => new Map(rows.map((r) => [key(r), r]));
+    const blocks = new Map<string, BlockedRow | null>();
+    for (const k of state.dirty.blocked) blocks.set(k, state.blocked.get(k) ?? null);
 
-    // Bulk COPYs first, one at a time; then every other statement at once, pipelined on the
-    // transaction's connection: a small batch costs a single round trip here.
-    const writes: Promise<unknown>[] = [];
-    const insert = async <R>(
-      codec: { insert(tx: Tx, rows: readonly R[]): Promise<void> },
-      rows: readonly R[],
-    ) => {
-      if (rows.length >= COPY_MIN_ROWS) await codec.insert(tx, rows);
-      else {
-        const written = codec.insert(tx, rows);
-        written.catch(() => {}); // Promise.all below reports it; a COPY may be awaited first
-        writes.push(written);
-      }
-    };
-    await insert(messageRows, newMessages);
-    if (written) for (const m of newMessages) written.add(m.id);
-    await insert(editRows, state.edits);
-    await insert(outcomeRows, state.outcomes);
-    await insert(conversationRows, newConversations);
-    await insert(userRows, newUsers);
-    await insert(accountRows, newAccounts);
-    await insert(replyRows, newReplies);
-    await insert(apiKeyRows, newKeys);
-    writes.push(
-      messageRows.update(
-        tx,
-        changedMessages.filter((m) => !sameText.has(m.id)),
-      ),
-      messageRows.update(
-        tx,
-        changedMessages.filter((m) => sameText.has(m.id)),
-        SEARCH_COLUMNS,
-      ),
-      conversationRows.update(tx, changedConversations),
-      userRows.update(tx, changedUsers),
-      accountRows.update(tx, changedAccounts),
-      replyRows.update(tx, changedReplies),
-      apiKeyRows.update(tx, changedKeys),
-    );
-    if (state.dirty.apiKeys.size > 0) {
-      writes.push(tx`select pg_notify(${API_KEYS_CHANNEL}, ${[...state.dirty.apiKeys].join(',')})`);
-    }
-    const blocks = [...state.dirty.blocked].map((k) => state.blocked.get(k));
-    writes.push(
-      blockedRows.upsert(
-        tx,
-        blocks.filter((b) => b != null),
-      ),
-    );
-    const unblocked = [...state.dirty.blocked]
-      .filter((k) => state.blocked.get(k) === null)
-      .map((k) => k.split('\u0000'));
-    if (unblocked.length > 0) {
-      writes.push(tx`
-        delete from blocked_users where (account_id, platform_user_id) in (
-          select * from unnest(${unblocked.map((u) => u[0]!)}::text[], ${unblocked.map((u) => u[1]!)}::text[]))`);
-    }
-    await Promise.all(writes);
-    if (writeBack) return () => {};
-    return () => {
-      for (const id of state.dirty.accounts) cache.accounts.set(id, state.accounts.get(id)!);
-      if (shared) return; // other partitions' projectors write these too
-      for (const id of state.dirty.conversations) cache.conversations.set(id, state.conversations.get(id)!);
-      for (const id of state.dirty.users) cache.users.set(id, state.users.get(id)!);
+    return {
+      overlay: {
+        messages: byKey([...newMessages, ...changedMessages], (m) => m.id),
+        conversations: byKey([...newConversations, ...changedConversations], (c) => c.id),
+        users: byKey([...newUsers, ...changedUsers], (u) => u.platformUserId),
+        accounts: byKey([...newAccounts, ...changedAccounts], (a) => a.accountId),
+        replies: byKey([...newReplies, ...changedReplies], (r) => r.replyId),
+        apiKeys: byKey([...newKeys, ...changedKeys], (k) => k.keyId),
+        blocked: blocks,
+      },
+
+      async write(tx: Tx): Promise<() => void> {
+        // Bulk COPYs first, one at a time; then every other statement at once, pipelined on the
+        // transaction's connection: a small batch costs a single round trip here.
+        const writes: Promise<unknown>[] = [];
+        const insert = async <R>(
+          codec: { insert(tx: Tx, rows: readonly R[]): Promise<void> },
+          rows: readonly R[],
+        ) => {
+          if (rows.length >= COPY_MIN_ROWS) await codec.insert(tx, rows);
+          else {
+            const done = codec.insert(tx, rows);
+            done.catch(() => {}); // Promise.all below reports it; a COPY may be awaited first
+            writes.push(done);
+          }
+        };
+        await insert(messageRows, newMessages);
+        await insert(editRows, state.edits);
+        await insert(outcomeRows, state.outcomes);
+        await insert(conversationRows, newConversations);
+        await insert(userRows, newUsers);
+        await insert(accountRows, newAccounts);
+        await insert(replyRows, newReplies);
+        await insert(apiKeyRows, newKeys);
+        writes.push(
+          messageRows.update(
+            tx,
+            changedMessages.filter((m) => !sameText.has(m.id)),
+          ),
+          messageRows.update(
+            tx,
+            changedMessages.filter((m) => sameText.has(m.id)),
+            SEARCH_COLUMNS,
+          ),
+          conversationRows.update(tx, changedConversations),
+          userRows.update(tx, changedUsers),
+          accountRows.update(tx, changedAccounts),
+          replyRows.update(tx, changedReplies),
+          apiKeyRows.update(tx, changedKeys),
+        );
+        if (state.dirty.apiKeys.size > 0) {
+          writes.push(tx`select pg_notify(${API_KEYS_CHANNEL}, ${[...state.dirty.apiKeys].join(',')})`);
+        }
+        writes.push(
+          blockedRows.upsert(
+            tx,
+            [...blocks.values()].filter((b) => b !== null),
+          ),
+        );
+        const unblocked = [...blocks].filter(([, b]) => b === null).map(([k]) => k.split('\u0000'));
+        if (unblocked.length > 0) {
+          writes.push(tx`
+            delete from blocked_users where (account_id, platform_user_id) in (
+              select * from unnest(${unblocked.map((u) => u[0]!)}::text[], ${unblocked.map((u) => u[1]!)}::text[]))`);
+        }
+        await Promise.all(writes);
+        if (writeBack) return () => {};
+        return () => {
+          for (const id of state.dirty.accounts) cache.accounts.set(id, state.accounts.get(id)!);
+          if (shared) return; // other partitions' projectors write these too
+          for (const id of state.dirty.conversations)
+            cache.conversations.set(id, state.conversations.get(id)!);
+          for (const id of state.dirty.users) cache.users.set(id, state.users.get(id)!);
+        };
+      },
     };
   }
 }
@@ -461,17 +580,21 @@ const withSearch = (c: ConversationRow) => {
   c.search = searchVector(conversationSearchText(c));
 };
 
+/** Inserts the new rows and updates the changed ones. */
+async function writeRows<R>(tx: Tx, codec: Codec<R>, [fresh, changed]: readonly [R[], R[]]) {
+  await codec.insert(tx, fresh);
+  await codec.update(tx, changed);
+}
+
 /**
- * Writes the held rows with these keys (insert or update, as the table has them) and lets
- * them go; `finish` completes each row first.
+ * Lets the held rows with these keys go, each completed by `finish` first; returns them to
+ * write: those the table does not have yet, and those it has.
  */
-async function writeHeld<R>(
-  tx: Tx,
-  codec: Codec<R>,
+function release<R>(
   hold: Map<string, Held<R>>,
   keys: readonly string[],
   finish?: (row: R) => void,
-) {
+): [R[], R[]] {
   const fresh: R[] = [];
   const changed: R[] = [];
   for (const k of keys) {
@@ -480,37 +603,35 @@ async function writeHeld<R>(
     (h.inDb ? changed : fresh).push(h.row);
     hold.delete(k);
   }
-  await codec.insert(tx, fresh);
-  await codec.update(tx, changed);
+  return [fresh, changed];
 }
 
 /**
- * Keeps a batch's changed rows in memory (`writeBack`); past `limit` the ones held longest
- * are written and let go.
+ * Keeps a batch's changed rows in memory (`writeBack`) and clears them from `dirty`; past
+ * `limit` the ones held longest are let go, and returned to write (as `release`).
  */
-async function holdRows<R>(
-  tx: Tx,
-  codec: Codec<R>,
+function holdRows<R>(
   hold: Map<string, Held<R>>,
   rows: Map<string, R>,
   dirty: Set<string>,
   existing: Set<string>,
   limit: number,
   finish?: (row: R) => void,
-) {
+): [R[], R[]] {
   // (in first-changed order: the rows that leave first are the ones changed longest ago)
   for (const k of dirty) {
     const before = hold.get(k);
     if (before) before.row = rows.get(k)!;
     else hold.set(k, { row: rows.get(k)!, inDb: existing.has(k) });
   }
-  if (hold.size <= limit) return;
+  dirty.clear();
+  if (hold.size <= limit) return [[], []];
   const leaving: string[] = [];
   for (const k of hold.keys()) {
     if (hold.size - leaving.length <= Math.floor(limit * 0.9)) break;
     leaving.push(k);
   }
-  await writeHeld(tx, codec, hold, leaving, finish);
+  return release(hold, leaving, finish);
 }
 
 /**
@@ -519,18 +640,31 @@ async function holdRows<R>(
  * sequence of the rename.
  */
 async function renameFriends(
-  tx: Tx,
+  q: Queryable,
   state: FoldState,
   existing: { conversations: Set<string> },
   held: Map<string, Held<ConversationRow>> | null,
   shared: ReadModelsOptions['shared'] | null,
+  overlay: Overlay | null,
 ) {
   if (state.renamed.size === 0) return;
   // the batch's own conversations are skipped here rather than in the query: a list of all of
   // them would cost more to send than the few extra rows
   const rows =
-    await tx`select * from conversations where friend_id = any(${[...state.renamed.keys()]}::text[])`;
+    await q`select * from conversations where friend_id = any(${[...state.renamed.keys()]}::text[])`;
   const found = rows.map((r) => conversationRows.fromDb(r)).filter((c) => !state.conversations.has(c.id));
+  if (overlay) {
+    // the batch being written has these rows newer than the table, and some not in it yet
+    const fromTable = new Set(found.map((c) => c.id));
+    for (const [i, c] of found.entries()) {
+      const newer = overlay.conversations.get(c.id);
+      if (newer) found[i] = { ...newer };
+    }
+    for (const c of overlay.conversations.values()) {
+      if (c.friendId === null || !state.renamed.has(c.friendId)) continue;
+      if (!fromTable.has(c.id) && !state.conversations.has(c.id)) found.push({ ...c });
+    }
+  }
   if (held) {
     // held rows are newer than the table's, and some are not in the table yet
     const fromTable = new Set(found.map((c) => c.id));
@@ -559,14 +693,20 @@ async function renameFriends(
  * place: the newest in the database among messages the batch did not touch, or one the
  * batch holds, whichever is newer.
  */
-async function recomputeLastMessages(tx: Tx, state: FoldState) {
+async function recomputeLastMessages(q: Queryable, state: FoldState, overlay: Overlay | null) {
   const ids = [...state.recomputeLast];
-  const rows = await tx<
+  // the table's messages of these conversations that the batch, or the one being written, holds
+  // newer are offered from memory instead
+  const newer = new Set<string>();
+  const candidates = [...state.messages.values(), ...(overlay?.messages.values() ?? [])];
+  for (const m of candidates)
+    if (m.conversationId && state.recomputeLast.has(m.conversationId)) newer.add(m.id);
+  const rows = await q<
     { id: string; conversation_id: string; content: string | null; created_at: number; capture_seq: number }[]
   >`
     select distinct on (conversation_id) id, conversation_id, content, created_at, capture_seq from messages
     where conversation_id = any(${ids}::text[]) and capture_seq is not null and not recalled
-      and id not in (select unnest(${[...state.messages.keys()]}::text[]))
+      and id not in (select unnest(${[...newer]}::text[]))
     order by conversation_id, created_at desc, capture_seq desc`;
   type Last = { id: string; content: string | null; createdAt: number; seq: number };
   const best = new Map<string, Last>();
@@ -576,12 +716,13 @@ async function recomputeLastMessages(tx: Tx, state: FoldState) {
   };
   for (const r of rows)
     offer(r.conversation_id, { id: r.id, content: r.content, createdAt: r.created_at, seq: r.capture_seq });
-  for (const m of state.messages.values()) {
+  for (const m of candidates) {
     if (
       m.conversationId &&
       state.recomputeLast.has(m.conversationId) &&
       m.captureSeq !== null &&
-      !m.recalled
+      !m.recalled &&
+      (state.messages.get(m.id) ?? m) === m // not an overlay row the batch holds a newer copy of
     ) {
       offer(m.conversationId, { id: m.id, content: m.content, createdAt: m.createdAt!, seq: m.captureSeq });
     }

@@ -1,9 +1,10 @@
 import type { Sql } from '../db/client.js';
 import type { Subjects } from '../log/subjects.js';
-import { createBatchApplier, readCheckpoint } from '../projections/batch.js';
+import { type Batch, createBatchApplier, readCheckpoint } from '../projections/batch.js';
 import {
   createReadModelsProjection,
   type ReadModelsProjection,
+  type StagedBatch,
 } from '../projections/read-models.projection.js';
 import { decodedBatches } from './decoded-batches.js';
 
@@ -29,6 +30,11 @@ export interface ReplayOptions {
   maxBatchBytes?: number;
   /** The projection to apply (one made for a bulk load, say); the live projector's by default. */
   readModels?: ReadModelsProjection;
+  /**
+   * Fold each batch while the one before it commits (`ReadModelsProjection.stage`); only with
+   * a projection that holds rows back, as `replayBulk` makes.
+   */
+  ahead?: boolean;
   /** Called after each commit with the sequence reached. */
   onProgress?: (seq: number) => void;
   signal?: AbortSignal;
@@ -84,16 +90,44 @@ export async function replayInto(deps: ReplayDeps, o: ReplayOptions): Promise<Re
     chainCheckpointEvery: deps.chainCheckpointEvery ?? 1000,
   });
   let reached = fromSeq;
-  for await (const batch of batches) {
-    if (o.signal?.aborted) break;
-    batch.fromSeq = reached;
-    const remember = await applier.commit(sql, batch);
-    remember();
+  const done = (batch: Batch) => {
     reached = batch.toSeq;
     result.toSeq = reached;
     result.applied += batch.valid.length;
     result.rejected += batch.rejected.length;
     o.onProgress?.(reached);
+  };
+  /** The batch whose transaction is still running, staged ahead (`ahead`). */
+  let committing: { batch: Batch; staged: StagedBatch; commit: Promise<unknown> } | null = null;
+  try {
+    for await (const batch of batches) {
+      if (o.signal?.aborted) break;
+      if (!o.ahead) {
+        batch.fromSeq = reached;
+        const remember = await applier.commit(sql, batch);
+        remember();
+        done(batch);
+        continue;
+      }
+      // folded while the batch before commits; the one before that has committed
+      const staged = await readModels.stage(sql, batch.valid, committing?.staged ?? null);
+      if (committing) {
+        await committing.commit;
+        done(committing.batch);
+      }
+      batch.fromSeq = reached;
+      const commit = applier.commit(sql, batch, staged);
+      commit.catch(() => {}); // awaited with the next batch, or below
+      committing = { batch, staged, commit };
+    }
+    if (committing) {
+      await committing.commit;
+      done(committing.batch);
+      committing = null;
+    }
+  } finally {
+    // a failure leaves no transaction running behind it
+    await committing?.commit.catch(() => {});
   }
   if (o.signal?.aborted) throw new Error(`replay interrupted at ${result.toSeq} of ${o.toSeq}`);
   await sql.begin((tx) => readModels.flush(tx)); // rows a bulk projection still holds in memory
@@ -116,6 +150,7 @@ export function replayBulk(
     toSeq: o.toSeq,
     batchSize: o.batchSize ?? 25_000,
     readModels: createReadModelsProjection({ writeBack: true, cacheSize: o.heldRows ?? 200_000 }),
+    ahead: true,
     onProgress: o.onProgress,
   });
 }
