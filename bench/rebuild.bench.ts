@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createAuditLog } from '../src/audit/audit-log.js';
 import { runExport } from '../src/audit/commands.js';
+import { REPLAY_NODE_OPTIONS } from '../src/cli/replay-process.js';
 import { connectNats } from '../src/log/connect.js';
 import { createPublisher } from '../src/log/publisher.js';
 import { readRange } from '../src/log/range-reader.js';
@@ -95,8 +96,9 @@ try {
 
   // 3. The rebuild, in a process of its own.
   const child = fork(new URL('./rebuild-child.ts', import.meta.url), [], {
-    // --expose-gc: the live heap is measured after a full collection at each quarter
-    execArgv: [...process.execArgv, '--expose-gc'],
+    // --expose-gc: the live heap is measured after a full collection at each quarter; and the
+    // young generation `im-hub rebuild` runs with
+    execArgv: [...process.execArgv, '--expose-gc', ...REPLAY_NODE_OPTIONS],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const result = new Promise<RebuildResult>((resolve, reject) => {

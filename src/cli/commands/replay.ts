@@ -11,6 +11,7 @@ import { stateAt } from '../../replay/state-at.js';
 import { verifyReadModels } from '../../replay/verify.js';
 import { UsageError } from '../exit-codes.js';
 import { configFromEnv, wholeNumber } from '../program.js';
+import { inReplayProcess } from '../replay-process.js';
 
 /** `verify` found read models that differ from the log: apart from 1, so that a scheduled check can tell "wrong" from "could not check". */
 const EXIT_DIFFERENT = 3;
@@ -102,6 +103,11 @@ export function registerReplayCommands(program: Command): void {
       30,
     )
     .action(async (o: { batchSize: number; handoverTimeout: number }) => {
+      const exit = await inReplayProcess();
+      if (exit !== null) {
+        process.exitCode = exit;
+        return;
+      }
       const run = await openReplay();
       try {
         const r = await rebuildReadModels(run.deps, {
@@ -139,6 +145,11 @@ export function registerReplayCommands(program: Command): void {
     .option('--examples <n>', 'differing rows to show per table', wholeNumber('--examples'), 5)
     .option('--json', 'print the report as JSON')
     .action(async (o: { examples: number; json?: boolean }) => {
+      const exit = await inReplayProcess();
+      if (exit !== null) {
+        process.exitCode = exit;
+        return;
+      }
       const run = await openReplay();
       try {
         const r = await verifyReadModels(run.deps, { examples: o.examples });
