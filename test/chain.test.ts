@@ -33,6 +33,43 @@ describe('chain hash', () => {
     expect(chainHash(expected, entry)).not.toBe(expected);
   });
 
+  it('hashes bodies of any size the same way, one after another', () => {
+    const reference = (
+      prev: string,
+      e: { seq: number; storedNs: bigint; subject: string; data: Uint8Array },
+    ) =>
+      createHash('sha256')
+        .update(Buffer.from(prev, 'hex'))
+        .update(`${e.seq} ${e.storedNs} ${e.subject} ${e.data.length}\n`)
+        .update(e.data)
+        .digest('hex');
+    let prev = GENESIS_HASH;
+    let expected = GENESIS_HASH;
+    // empty, small, larger than any buffer the hash keeps between calls, then small again
+    for (const [seq, size] of [
+      [1, 0],
+      [2, 40],
+      [3, 300_000],
+      [4, 3],
+      [5, 1_000_000],
+      [6, 10],
+    ] as const) {
+      const data = new TextEncoder().encode('消'.repeat(Math.ceil(size / 3)).slice(0, size));
+      const e = {
+        seq,
+        storedNs: 1_761_100_000_000_000_000n + BigInt(seq),
+        subject: `imhub.events.账号_${seq}.X`,
+        data,
+      };
+      prev = chainHash(prev, e);
+      expected = reference(expected, e);
+      expect(prev).toBe(expected);
+    }
+    expect(() =>
+      chainHash('not hex', { seq: 1, storedNs: 1n, subject: 's', data: new Uint8Array() }),
+    ).toThrow(/not a chain hash/);
+  });
+
   it('reads the JetStream API time to the nanosecond', () => {
     expect(rfc3339ToNs('2025-10-22T08:00:00.123456789Z')).toBe(1_761_120_000_123_456_789n);
     expect(rfc3339ToNs('2025-10-22T08:00:00.87943785Z')).toBe(1_761_120_000_879_437_850n);

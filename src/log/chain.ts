@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /**
  * The audit hash chain over the log. Every stored sequence, whatever its body (a valid event,
@@ -38,13 +38,24 @@ export function isChainHash(s: unknown): s is string {
   return typeof s === 'string' && HEX.test(s);
 }
 
+/** One-shot hashing of a buffer (Node ≥ 20.12), else a `Hash` object. */
+const sha256Hex: (data: Uint8Array) => string =
+  typeof crypto.hash === 'function'
+    ? (data) => crypto.hash('sha256', data, 'hex')
+    : (data) => crypto.createHash('sha256').update(data).digest('hex');
+
+/** Where each link's input is put together: one buffer, grown as a longer body needs it. */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
 /** The hash of `entry` linked after `prevHash` (both as 64 hex digits). */
 export function chainHash(prevHash: string, entry: ChainEntry): string {
-  return createHash('sha256')
-    .update(Buffer.from(prevHash, 'hex'))
-    .update(`${entry.seq} ${entry.storedNs} ${entry.subject} ${entry.data.length}\n`, 'utf8')
-    .update(entry.data)
-    .digest('hex');
+  const line = `${entry.seq} ${entry.storedNs} ${entry.subject} ${entry.data.length}\n`;
+  const most = 32 + line.length * 3 + entry.data.length; // UTF-8: at most 3 bytes per UTF-16 unit
+  if (scratch.length < most) scratch = Buffer.allocUnsafe(Math.max(most, scratch.length * 2));
+  if (scratch.write(prevHash, 0, 32, 'hex') !== 32) throw new Error(`not a chain hash: ${prevHash}`);
+  const at = 32 + scratch.write(line, 32, 'utf8');
+  scratch.set(entry.data, at);
+  return sha256Hex(scratch.subarray(0, at + entry.data.length));
 }
 
 const NS_PER_MS = 1_000_000n;
