@@ -29,6 +29,8 @@ export interface RebuildResult {
   rssAt: number[];
   /** The heap still in use after a full collection at the same points, bytes. */
   liveAt: number[];
+  /** CPU time of this process (all its threads) during the rebuild, seconds. */
+  cpuSeconds: number;
 }
 
 process.once('message', async (start: RebuildStart) => {
@@ -40,6 +42,7 @@ process.once('message', async (start: RebuildStart) => {
   const gc = (globalThis as { gc?: () => void }).gc;
   let total = 0;
   let phase = '';
+  const cpu = process.cpuUsage();
   try {
     const report = await rebuildReadModels(
       {
@@ -77,6 +80,10 @@ process.once('message', async (start: RebuildStart) => {
       maxRss: process.resourceUsage().maxRSS * 1024,
       rssAt,
       liveAt,
+      cpuSeconds: (() => {
+        const used = process.cpuUsage(cpu);
+        return (used.user + used.system) / 1e6;
+      })(),
     };
     process.send!(result, () => process.exit(0));
   } catch (e) {

@@ -11,7 +11,7 @@
  *   (CI smoke: --events 5000)
  */
 import { fork } from 'node:child_process';
-import { rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -46,6 +46,29 @@ const EXPORT_TARGET = 50_000;
 const pass = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
 const mb = (bytes: number) => `${fmt(bytes / 1024 / 1024)} MB`;
 const now = () => performance.now();
+
+/** The machine's CPU time so far, busy and idle, in core-seconds (Linux's /proc/stat; else null). */
+async function machineCpu(): Promise<{ busy: number; idle: number } | null> {
+  const stat = await readFile('/proc/stat', 'utf8').catch(() => null);
+  const line = stat?.split('\n').find((l) => l.startsWith('cpu '));
+  if (!line) return null;
+  // user nice system idle iowait irq softirq …, in clock ticks (USER_HZ, 100 a second)
+  const [user = 0, nice = 0, system = 0, idleTicks = 0, iowait = 0, irq = 0, softirq = 0] = line
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const idle = idleTicks + iowait;
+  const busy = user + nice + system + irq + softirq;
+  return { busy: busy / 100, idle: idle / 100 };
+}
+
+function diffCpu(
+  a: { busy: number; idle: number } | null,
+  b: { busy: number; idle: number } | null,
+): { busy: number; idle: number } | null {
+  return a && b ? { busy: b.busy - a.busy, idle: b.idle - a.idle } : null;
+}
 
 const id = suffix();
 const stream = `BENCH_REBUILD_${id}`;
@@ -113,8 +136,10 @@ try {
     subjectPrefix: subjects.prefix,
     batchSize: BATCH,
   };
+  const machineBefore = await machineCpu();
   child.send(start);
-  const { report, maxRss, rssAt, liveAt } = await result;
+  const { report, maxRss, rssAt, liveAt, cpuSeconds } = await result;
+  const machine = diffCpu(machineBefore, await machineCpu());
   const s = report.seconds;
   const rate = report.seq / s.total;
   const rows = Object.fromEntries(report.rows.map((r) => [r.table, r.after]));
@@ -134,6 +159,15 @@ try {
     `memory         rebuild process peak RSS ${mb(maxRss)}; at 25/50/75/100% of the replay RSS ${mbs(rssAt)} MB, ` +
       `heap in use after a full GC ${mbs(liveAt)} MB (target: flat in the number of events)`,
   );
+
+  if (machine) {
+    const cores = availableParallelism();
+    console.log(
+      `cpu            rebuild process ${fmt(cpuSeconds, 1)} s (${fmt(cpuSeconds / s.total, 2)} cores); whole machine busy ` +
+        `${fmt(machine.busy, 1)} of ${fmt(machine.busy + machine.idle, 1)} core-seconds (${fmt((machine.busy / (machine.busy + machine.idle)) * 100)}% ` +
+        `of ${cores} cores; Postgres and NATS included)`,
+    );
+  }
 
   // 4. `audit export` of the whole log to a file, as the command runs it: the chain recomputed
   // from the log and checked against the checkpoints the rebuild stored.
