@@ -3,8 +3,8 @@
  * then, in the same run: the time to read it with the NATS client alone (a plain ordered
  * consumer, no projection: the floor of any replay), `rebuild` of the read models from it (in a
  * process of its own, for its peak memory), then `audit export` of the whole log to an NDJSON
- * file (`runExport`, the command's own code: the chain recomputed and checked against the
- * checkpoints the rebuild stored). The database starts empty: the rebuild swaps its tables into
+ * file (`runExport`, the command's own code, in a process of its own with the command's Node
+ * options: the chain recomputed and checked against the checkpoints the rebuild stored). The database starts empty: the rebuild swaps its tables into
  * an empty `public`.
  *
  *   npm run bench:rebuild -- --events 1000000 --accounts 1000
@@ -15,9 +15,7 @@ import { readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createAuditLog } from '../src/audit/audit-log.js';
-import { runExport } from '../src/audit/commands.js';
-import { REPLAY_NODE_OPTIONS } from '../src/cli/replay-process.js';
+import { BULK_NODE_OPTIONS } from '../src/cli/bulk-process.js';
 import { connectNats } from '../src/log/connect.js';
 import { createPublisher } from '../src/log/publisher.js';
 import { readRange } from '../src/log/range-reader.js';
@@ -25,6 +23,7 @@ import { ensureStream } from '../src/log/stream.js';
 import { createSubjects } from '../src/log/subjects.js';
 import { simulateEvents } from '../src/worker/simulate.js';
 import { withClientActions } from '../src/worker/simulate-actions.js';
+import type { ExportResult, ExportStart } from './export-child.js';
 import type { RebuildResult, RebuildStart } from './rebuild-child.js';
 import { fmt, freshDatabase, NATS_URL, publishAll, suffix } from './support.js';
 
@@ -104,7 +103,7 @@ try {
   const last = (await nats.jsm.streams.info(stream)).state.last_seq;
 
   // 2. The floor: the same stream read by the NATS client alone.
-  let t = now();
+  const t = now();
   let read = 0;
   let bytes = 0;
   for await (const m of readRange({ js: nats.js, jsm: nats.jsm, stream }, { fromSeq: 1, toSeq: last })) {
@@ -121,7 +120,7 @@ try {
   const child = fork(new URL('./rebuild-child.ts', import.meta.url), [], {
     // --expose-gc: the live heap is measured after a full collection at each quarter; and the
     // young generation `im-hub rebuild` runs with
-    execArgv: [...process.execArgv, '--expose-gc', ...REPLAY_NODE_OPTIONS],
+    execArgv: [...process.execArgv, '--expose-gc', ...BULK_NODE_OPTIONS],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const result = new Promise<RebuildResult>((resolve, reject) => {
@@ -169,29 +168,33 @@ try {
     );
   }
 
-  // 4. `audit export` of the whole log to a file, as the command runs it: the chain recomputed
-  // from the log and checked against the checkpoints the rebuild stored.
-  const audit = createAuditLog({
-    sql: db.sql,
-    js: nats.js,
-    jsm: nats.jsm,
-    stream,
-    subjects,
-    checkpointEvery: 1000,
+  // 4. `audit export` of the whole log to a file, as the command runs it (its code, in a process
+  // with its Node options): the chain recomputed from the log and checked against the
+  // checkpoints the rebuild stored.
+  const exporter = fork(new URL('./export-child.ts', import.meta.url), [], {
+    execArgv: [...process.execArgv, ...BULK_NODE_OPTIONS],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  t = now();
-  const exitCode = await runExport(
-    audit,
-    { out: exportPath },
-    { stdout: process.stdout, stderr: { isTTY: false, write: () => true } },
-  );
-  const exportS = (now() - t) / 1000;
+  const exported = new Promise<ExportResult>((resolve, reject) => {
+    exporter.once('message', (m: ExportResult) => resolve(m));
+    exporter.once('exit', (code) => reject(new Error(`the export process exited with ${code}`)));
+  });
+  const exportStart: ExportStart = {
+    type: 'start',
+    databaseUrl: db.url,
+    natsUrl: NATS_URL,
+    stream,
+    subjectPrefix: subjects.prefix,
+    out: exportPath,
+  };
+  exporter.send(exportStart);
+  const { exitCode, seconds: exportS, cpuSeconds: exportCpu } = await exported;
   const exportRate = last / exportS;
   const size = (await stat(exportPath)).size;
   console.log(
     `export ndjson  ${fmt(last)} events, ${mb(size)} to ${args['export-to'] ?? 'a temporary file'} in ` +
       `${fmt(exportS, 1)} s = ${fmt(exportRate)} events/s (target ≥ ${fmt(EXPORT_TARGET)}: ${pass(exportRate >= EXPORT_TARGET)}); ` +
-      `audit export with the chain, exit ${exitCode}`,
+      `audit export with the chain, exit ${exitCode}; its process used ${fmt(exportCpu, 1)} s of CPU`,
   );
   console.log(
     `ratio          rebuild / nats read = ${fmt(rate / (read / readS), 2)}, export / nats read = ${fmt(exportRate / (read / readS), 2)}`,

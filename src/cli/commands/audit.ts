@@ -7,6 +7,7 @@ import type { Config } from '../../config.js';
 import { createDb, type Sql } from '../../db/client.js';
 import { connectNats } from '../../log/connect.js';
 import { createPartitions, type Partition } from '../../log/partitions.js';
+import { inBulkProcess } from '../bulk-process.js';
 import { exitCodesHelp, UsageError } from '../exit-codes.js';
 import { configFromEnv } from '../program.js';
 
@@ -96,6 +97,11 @@ export function registerAuditCommands(program: Command): void {
         out?: string;
         partition?: number;
       }) => {
+        const exit = await inBulkProcess();
+        if (exit !== null) {
+          process.exitCode = exit;
+          return;
+        }
         const cfg = configFromEnv();
         // reads only: the stream is not created or changed, the database not migrated
         const nats = await connectNats({

@@ -11,7 +11,7 @@ import { stateAt } from '../../replay/state-at.js';
 import { verifyReadModels } from '../../replay/verify.js';
 import { UsageError } from '../exit-codes.js';
 import { configFromEnv, wholeNumber } from '../program.js';
-import { inReplayProcess } from '../replay-process.js';
+import { inBulkProcess } from '../bulk-process.js';
 
 /** `verify` found read models that differ from the log: apart from 1, so that a scheduled check can tell "wrong" from "could not check". */
 const EXIT_DIFFERENT = 3;
@@ -103,7 +103,7 @@ export function registerReplayCommands(program: Command): void {
       30,
     )
     .action(async (o: { batchSize: number; handoverTimeout: number }) => {
-      const exit = await inReplayProcess();
+      const exit = await inBulkProcess();
       if (exit !== null) {
         process.exitCode = exit;
         return;
@@ -145,7 +145,7 @@ export function registerReplayCommands(program: Command): void {
     .option('--examples <n>', 'differing rows to show per table', wholeNumber('--examples'), 5)
     .option('--json', 'print the report as JSON')
     .action(async (o: { examples: number; json?: boolean }) => {
-      const exit = await inReplayProcess();
+      const exit = await inBulkProcess();
       if (exit !== null) {
         process.exitCode = exit;
         return;

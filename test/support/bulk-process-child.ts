@@ -1,8 +1,8 @@
-// A stand-in for `im-hub rebuild` in test/replay-process.test.ts: it runs itself again with the
+// A stand-in for `im-hub rebuild` in test/bulk-process.test.ts: it runs itself again with the
 // replay's Node options, and the process that does the work says what it was started with.
-import { inReplayProcess } from '../../src/cli/replay-process.js';
+import { inBulkProcess } from '../../src/cli/bulk-process.js';
 
-const exit = await inReplayProcess();
+const exit = await inBulkProcess();
 if (exit !== null) process.exit(exit);
 process.stdout.write(
   `${JSON.stringify({ pid: process.pid, ppid: process.ppid, execArgv: process.execArgv })}\n`,

@@ -2,15 +2,15 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { REPLAY_NODE_OPTIONS } from '../src/cli/replay-process.js';
+import { BULK_NODE_OPTIONS } from '../src/cli/bulk-process.js';
 
 // `rebuild` and `verify` run in a Node process with a larger young generation: the command
-// starts itself again with REPLAY_NODE_OPTIONS, and ends the way that process ends.
+// starts itself again with BULK_NODE_OPTIONS, and ends the way that process ends.
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 function run(env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/replay-process-child.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/bulk-process-child.ts'], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -35,7 +35,7 @@ describe('the replay commands’ process', () => {
     const [worker] = r.lines();
     expect(r.lines()).toHaveLength(1);
     expect(worker!.ppid).toBe(r.child.pid); // the work ran in a process of its own
-    expect(worker!.execArgv).toEqual(expect.arrayContaining([...REPLAY_NODE_OPTIONS]));
+    expect(worker!.execArgv).toEqual(expect.arrayContaining([...BULK_NODE_OPTIONS]));
   });
 
   it('is not started again when the operator chose a semi-space size', async () => {

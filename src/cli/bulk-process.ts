@@ -3,26 +3,28 @@ import { once } from 'node:events';
 import { constants } from 'node:os';
 
 /**
- * V8's young generation for a process that replays the whole log: semi-spaces of 64 MiB
- * instead of 16. A replay's main thread keeps a batch of events and rows alive while it folds
- * and writes them; in small semi-spaces much of that survives several scavenges and is copied
- * each time, then promoted and collected again by the old generation. (The reader thread sets
- * its own with `resourceLimits`: see `src/replay/decoded-batches.ts`.)
+ * V8's young generation for the commands that work through the whole log (`rebuild`,
+ * `verify`, `audit export`): semi-spaces of 64 MiB instead of 16. A replay's main thread keeps
+ * a batch of events and rows alive while it folds and writes them; in small semi-spaces much of
+ * that survives several scavenges and is copied each time, then promoted and collected again by
+ * the old generation. An export allocates a window of messages and their lines for every
+ * chunk it writes. (A replay's reader thread sets its own with `resourceLimits`: see
+ * `src/replay/decoded-batches.ts`.)
  */
-export const REPLAY_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=64'];
+export const BULK_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=64'];
 
 /**
- * Runs this command line again in a Node process started with `REPLAY_NODE_OPTIONS`, unless
+ * Runs this command line again in a Node process started with `BULK_NODE_OPTIONS`, unless
  * this process already has a semi-space size (those options, or one the operator chose in
  * `NODE_OPTIONS` or on the command line). Resolves to the exit code to end with, or to null:
  * go on here.
  */
-export async function inReplayProcess(): Promise<number | null> {
+export async function inBulkProcess(): Promise<number | null> {
   const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
   if (given.some((a) => a.startsWith('--max-semi-space-size'))) return null;
   const child = spawn(
     process.execPath,
-    [...REPLAY_NODE_OPTIONS, ...process.execArgv, ...process.argv.slice(1)],
+    [...BULK_NODE_OPTIONS, ...process.execArgv, ...process.argv.slice(1)],
     {
       stdio: 'inherit',
     },
