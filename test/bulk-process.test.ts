@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BULK_NODE_OPTIONS } from '../src/cli/bulk-process.js';
 
-// `rebuild` and `verify` run in a Node process with a larger young generation: the command
+// `rebuild`, `verify` and `audit export` run in a Node process with a larger young generation: the command
 // starts itself again with BULK_NODE_OPTIONS, and ends the way that process ends.
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
