@@ -47,11 +47,14 @@ describe('the replay commands’ process', () => {
     expect(worker!.execArgv).not.toContain('--max-semi-space-size=64');
   });
 
-  it('passes SIGTERM on, and ends as the process doing the work ended', async () => {
+  it.each([
+    ['SIGTERM', 15],
+    ['SIGINT', 2],
+  ] as const)('passes %s on, and ends as the process doing the work ended', async (signal, number) => {
     const r = run({ WAIT_FOR_SIGNAL: '1' });
     await new Promise<void>((resolve) => r.child.stdout.once('data', () => resolve()));
-    r.child.kill('SIGTERM');
+    r.child.kill(signal); // the command's process only, as a supervisor or `kill` sends it
     const [code] = await r.closed;
-    expect(code).toBe(128 + 15);
+    expect(code).toBe(128 + number);
   });
 });

@@ -29,19 +29,15 @@ export async function inBulkProcess(): Promise<number | null> {
       stdio: 'inherit',
     },
   );
-  // Ctrl-C reaches both processes (they share the terminal's process group): the command
-  // handles it, this one waits for it. Other signals are passed on.
-  const waitForIt = () => {};
+  // The signals that end a command are passed on (Ctrl-C in a terminal reaches both processes
+  // already; a second SIGINT only finds the command ending), and this one waits for its end.
   const passOn = (signal: NodeJS.Signals) => child.kill(signal);
-  process.on('SIGINT', waitForIt);
-  process.on('SIGTERM', passOn);
-  process.on('SIGHUP', passOn);
+  const ending = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const signal of ending) process.on(signal, passOn);
   try {
     const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
     return code ?? 128 + (signal ? constants.signals[signal] : 0);
   } finally {
-    process.off('SIGINT', waitForIt);
-    process.off('SIGTERM', passOn);
-    process.off('SIGHUP', passOn);
+    for (const signal of ending) process.off(signal, passOn);
   }
 }
