@@ -9,9 +9,9 @@ import { createProgress } from '../../replay/progress.js';
 import { rebuildReadModels } from '../../replay/rebuild.js';
 import { stateAt } from '../../replay/state-at.js';
 import { verifyReadModels } from '../../replay/verify.js';
+import { inBulkProcess } from '../bulk-process.js';
 import { UsageError } from '../exit-codes.js';
 import { configFromEnv, wholeNumber } from '../program.js';
-import { inBulkProcess } from '../bulk-process.js';
 
 /** `verify` found read models that differ from the log: apart from 1, so that a scheduled check can tell "wrong" from "could not check". */
 const EXIT_DIFFERENT = 3;
