@@ -69,6 +69,31 @@ function diffCpu(
   return a && b ? { busy: b.busy - a.busy, idle: b.idle - a.idle } : null;
 }
 
+/**
+ * Forks `script` (next to this file) with the Node options the commands run with
+ * (`BULK_NODE_OPTIONS`) and `execArgv`; the function returned sends it its start message and
+ * resolves to the one result it sends back.
+ */
+function forkChild<Start extends { type: 'start' }, Result>(
+  script: string,
+  what: string,
+  execArgv: string[] = [],
+) {
+  const child = fork(new URL(script, import.meta.url), [], {
+    execArgv: [...process.execArgv, ...execArgv, ...BULK_NODE_OPTIONS],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const result = new Promise<Result>((resolve, reject) => {
+    child.once('message', (m: Result) => resolve(m));
+    child.once('exit', (code) => reject(new Error(`the ${what} process exited with ${code}`)));
+  });
+  result.catch(() => {}); // awaited by the caller once it has sent the start
+  return (start: Start): Promise<Result> => {
+    child.send(start);
+    return result;
+  };
+}
+
 const id = suffix();
 const stream = `BENCH_REBUILD_${id}`;
 const subjects = createSubjects(`brebuild${id}.ev`);
@@ -116,17 +141,9 @@ try {
       '(ordered consumer, no projection)',
   );
 
-  // 3. The rebuild, in a process of its own.
-  const child = fork(new URL('./rebuild-child.ts', import.meta.url), [], {
-    // --expose-gc: the live heap is measured after a full collection at each quarter; and the
-    // young generation `im-hub rebuild` runs with
-    execArgv: [...process.execArgv, '--expose-gc', ...BULK_NODE_OPTIONS],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const result = new Promise<RebuildResult>((resolve, reject) => {
-    child.once('message', (m: RebuildResult) => resolve(m));
-    child.once('exit', (code) => reject(new Error(`the rebuild process exited with ${code}`)));
-  });
+  // 3. The rebuild, in a process of its own (--expose-gc: the live heap is measured after a full
+  // collection at each quarter).
+  const rebuild = forkChild<RebuildStart, RebuildResult>('./rebuild-child.ts', 'rebuild', ['--expose-gc']);
   const start: RebuildStart = {
     type: 'start',
     databaseUrl: db.url,
@@ -136,8 +153,7 @@ try {
     batchSize: BATCH,
   };
   const machineBefore = await machineCpu();
-  child.send(start);
-  const { report, maxRss, rssAt, liveAt, cpuSeconds } = await result;
+  const { report, maxRss, rssAt, liveAt, cpuSeconds } = await rebuild(start);
   const machine = diffCpu(machineBefore, await machineCpu());
   const s = report.seconds;
   const rate = report.seq / s.total;
@@ -171,14 +187,7 @@ try {
   // 4. `audit export` of the whole log to a file, as the command runs it (its code, in a process
   // with its Node options): the chain recomputed from the log and checked against the
   // checkpoints the rebuild stored.
-  const exporter = fork(new URL('./export-child.ts', import.meta.url), [], {
-    execArgv: [...process.execArgv, ...BULK_NODE_OPTIONS],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const exported = new Promise<ExportResult>((resolve, reject) => {
-    exporter.once('message', (m: ExportResult) => resolve(m));
-    exporter.once('exit', (code) => reject(new Error(`the export process exited with ${code}`)));
-  });
+  const exporter = forkChild<ExportStart, ExportResult>('./export-child.ts', 'export');
   const exportStart: ExportStart = {
     type: 'start',
     databaseUrl: db.url,
@@ -187,8 +196,7 @@ try {
     subjectPrefix: subjects.prefix,
     out: exportPath,
   };
-  exporter.send(exportStart);
-  const { exitCode, seconds: exportS, cpuSeconds: exportCpu } = await exported;
+  const { exitCode, seconds: exportS, cpuSeconds: exportCpu } = await exporter(exportStart);
   const exportRate = last / exportS;
   const size = (await stat(exportPath)).size;
   console.log(

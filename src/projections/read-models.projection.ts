@@ -458,47 +458,44 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     };
     const [newMessages, changedMessages] = split(state.messages, state.dirty.messages, existing.messages);
     if (written) for (const m of newMessages) written.add(m.id);
-    let [newConversations, changedConversations] = split(
-      state.conversations,
-      state.dirty.conversations,
-      existing.conversations,
-    );
-    let [newUsers, changedUsers] = split(state.users, state.dirty.users, existing.users);
-    let [newAccounts, changedAccounts] = split(state.accounts, state.dirty.accounts, existing.accounts);
-    if (writeBack) {
-      // conversations, users and accounts stay in memory; the oldest leave it, written
-      [newConversations, changedConversations] = holdRows(
-        held.conversations,
-        state.conversations,
-        state.dirty.conversations,
-        existing.conversations,
-        size,
-        withSearch,
-      );
-      [newUsers, changedUsers] = holdRows(held.users, state.users, state.dirty.users, existing.users, size);
-      [newAccounts, changedAccounts] = holdRows(
-        held.accounts,
-        state.accounts,
-        state.dirty.accounts,
-        existing.accounts,
-        size,
-      );
-    }
+    // With `writeBack`, conversations, users and accounts stay in memory and only the oldest
+    // leave it, written; otherwise every changed one is written.
+    const [newConversations, changedConversations] = writeBack
+      ? holdRows(
+          held.conversations,
+          state.conversations,
+          state.dirty.conversations,
+          existing.conversations,
+          size,
+          withSearch,
+        )
+      : split(state.conversations, state.dirty.conversations, existing.conversations);
+    const [newUsers, changedUsers] = writeBack
+      ? holdRows(held.users, state.users, state.dirty.users, existing.users, size)
+      : split(state.users, state.dirty.users, existing.users);
+    const [newAccounts, changedAccounts] = writeBack
+      ? holdRows(held.accounts, state.accounts, state.dirty.accounts, existing.accounts, size)
+      : split(state.accounts, state.dirty.accounts, existing.accounts);
     const [newReplies, changedReplies] = split(state.replies, state.dirty.replies, existing.replies);
     const [newKeys, changedKeys] = split(state.apiKeys, state.dirty.apiKeys, existing.apiKeys);
     const byKey = <R>(rows: readonly R[], key: (r: R) => string) => new Map(rows.map((r) => [key(r), r]));
     const blocks = new Map<string, BlockedRow | null>();
     for (const k of state.dirty.blocked) blocks.set(k, state.blocked.get(k) ?? null);
 
+    let rowsWritten: Overlay | undefined;
     return {
-      overlay: {
-        messages: byKey([...newMessages, ...changedMessages], (m) => m.id),
-        conversations: byKey([...newConversations, ...changedConversations], (c) => c.id),
-        users: byKey([...newUsers, ...changedUsers], (u) => u.platformUserId),
-        accounts: byKey([...newAccounts, ...changedAccounts], (a) => a.accountId),
-        replies: byKey([...newReplies, ...changedReplies], (r) => r.replyId),
-        apiKeys: byKey([...newKeys, ...changedKeys], (k) => k.keyId),
-        blocked: blocks,
+      // made when asked for: only a batch staged ahead reads it
+      get overlay() {
+        rowsWritten ??= {
+          messages: byKey([...newMessages, ...changedMessages], (m) => m.id),
+          conversations: byKey([...newConversations, ...changedConversations], (c) => c.id),
+          users: byKey([...newUsers, ...changedUsers], (u) => u.platformUserId),
+          accounts: byKey([...newAccounts, ...changedAccounts], (a) => a.accountId),
+          replies: byKey([...newReplies, ...changedReplies], (r) => r.replyId),
+          apiKeys: byKey([...newKeys, ...changedKeys], (k) => k.keyId),
+          blocked: blocks,
+        };
+        return rowsWritten;
       },
 
       async write(tx: Tx): Promise<() => void> {

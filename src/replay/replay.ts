@@ -98,7 +98,7 @@ export async function replayInto(deps: ReplayDeps, o: ReplayOptions): Promise<Re
     o.onProgress?.(reached);
   };
   /** The batch whose transaction is still running, staged ahead (`ahead`). */
-  let committing: { batch: Batch; staged: StagedBatch; commit: Promise<unknown> } | null = null;
+  let committing: { batch: Batch; staged: StagedBatch; commit: Promise<() => void> } | null = null;
   try {
     for await (const batch of batches) {
       if (o.signal?.aborted) break;
@@ -112,7 +112,7 @@ export async function replayInto(deps: ReplayDeps, o: ReplayOptions): Promise<Re
       // folded while the batch before commits; the one before that has committed
       const staged = await readModels.stage(sql, batch.valid, committing?.staged ?? null);
       if (committing) {
-        await committing.commit;
+        (await committing.commit)();
         done(committing.batch);
       }
       batch.fromSeq = reached;
@@ -121,7 +121,7 @@ export async function replayInto(deps: ReplayDeps, o: ReplayOptions): Promise<Re
       committing = { batch, staged, commit };
     }
     if (committing) {
-      await committing.commit;
+      (await committing.commit)();
       done(committing.batch);
       committing = null;
     }
