@@ -103,15 +103,15 @@ export function rowCodec<T extends Table>(table: T, keyColumns: readonly string[
         .map((col) => `"${col}"`)
         .join(', ');
     },
-    /** Rows whose `column` is one of `values`, without the `omit` columns (left undefined). */
+    /** Rows whose `column` is one of `values`, without the `omit` columns (left undefined), read on a transaction or the pool. */
     async load(
-      tx: Queryable,
+      q: Queryable,
       column: string,
       values: readonly string[],
       omit: readonly string[] = [],
     ): Promise<Row[]> {
       if (values.length === 0) return [];
-      const rows = await tx.unsafe(
+      const rows = await q.unsafe(
         `select ${this.columns(omit)} from "${name}" where "${column}" = any($1::text[])`,
         [values as string[]],
         { prepare: true },
