@@ -110,6 +110,17 @@ const schemasLeft = async () =>
     await db.sql<{ name: string }[]>`select nspname as name from pg_namespace where nspname like 'imhub_%'`
   ).map((r) => r.name);
 
+/** The read models' columns as queries are planned with them: type, collation, statistics target. */
+const columns = async () =>
+  (
+    await db.sql<{ def: string }[]>`
+      select c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+        || ' ' || a.attcollation::regcollation::text || ' ' || a.attstattarget as def
+      from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'public' and c.relkind = 'r' and a.attnum > 0 and not a.attisdropped
+      order by c.relname, a.attnum`
+  ).map((r) => r.def);
+
 const indexes = async () =>
   (
     await db.sql<{ def: string }[]>`
@@ -149,6 +160,9 @@ describe('rebuild', () => {
     expect(types[0]!.n).toBeGreaterThan(50);
     const before = await checksumReadModels(db.sql);
     const indexesBefore = await indexes();
+    const columnsBefore = await columns();
+    // the message search keys' statistics target, set by a migration (more element statistics)
+    expect(columnsBefore).toContain('messages.search_keys text[] "default" 1000');
     expect(before.find((t) => t.table === 'rejected_events')!.rows).toBe(1);
     expect(before.find((t) => t.table === 'blocked_users')!.rows).toBeGreaterThan(0);
 
@@ -161,6 +175,7 @@ describe('rebuild', () => {
     expect(report.rows.every((r) => r.before === r.after)).toBe(true);
     expect(await checksumReadModels(db.sql)).toEqual(before);
     expect(await indexes()).toEqual(indexesBefore);
+    expect(await columns()).toEqual(columnsBefore);
     expect(await schemasLeft()).toEqual([]);
 
     // the live projector took its lock back and writes the new tables
