@@ -51,7 +51,7 @@ export const messages = pgTable(
     readSeq: seq('read_seq'),
     /** Search lexemes of the current content (CJK bigrams, words, symbols, with positions). */
     search: tsvector('search'),
-    /** What the content contains, as the message search index finds it (see `searchKeys`). */
+    /** What the content contains, as the message search index finds it (see `searchKeys`); collation "C" (drizzle/0018). */
     searchKeys: text('search_keys').array(),
   },
   (t) => [
