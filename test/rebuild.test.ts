@@ -8,7 +8,7 @@ import type { Projector } from '../src/projections/projector.js';
 import { pollCheckpoint } from '../src/projections/wait.js';
 import { ProjectorLockError } from '../src/replay/handover.js';
 import { rebuildReadModels } from '../src/replay/rebuild.js';
-import { createScratchSchema, dropAbandonedSchemas } from '../src/replay/schema.js';
+import { createScratchSchema, dropAbandonedSchemas, structureDifferences } from '../src/replay/schema.js';
 import { swapIntoPublic } from '../src/replay/swap.js';
 import { verifyReadModels } from '../src/replay/verify.js';
 import { simulateEvents } from '../src/worker/simulate.js';
@@ -416,6 +416,39 @@ describe('rebuild', () => {
       await inUse.drop();
     }
     expect(await schemasLeft()).toEqual([]);
+  });
+
+  it('refuses a copy whose columns differ from the live ones in collation or statistics target', async () => {
+    const copy = await createScratchSchema(db.sql, 'verify', { loadIndexes: [], unlogged: true });
+    const columnDifferences = async () =>
+      (await structureDifferences(db.sql, copy.name)).filter((d) => d.includes(': column '));
+    try {
+      // the copy has each column's statistics target, which `create table (like …)` leaves out
+      expect(await columnDifferences()).toEqual([]);
+      await db.sql.unsafe(`
+        alter table "${copy.name}".messages alter column search_keys set statistics 100;
+        alter table "${copy.name}".messages alter column content type text collate "C"`);
+      const found = await columnDifferences();
+      expect(found).toHaveLength(4);
+      expect(found).toContainEqual(
+        expect.stringMatching(
+          /^only live messages: column \d+ search_keys text\[\] collate "C" statistics 1000$/,
+        ),
+      );
+      expect(found).toContainEqual(
+        expect.stringMatching(
+          /^only rebuilt messages: column \d+ search_keys text\[\] collate "C" statistics 100$/,
+        ),
+      );
+      expect(found).toContainEqual(
+        expect.stringMatching(/^only live messages: column \d+ content text collate "default"$/),
+      );
+      expect(found).toContainEqual(
+        expect.stringMatching(/^only rebuilt messages: column \d+ content text collate "C"$/),
+      );
+    } finally {
+      await copy.drop();
+    }
   });
 
   it('runs from the command line: verify exits 3 on a difference, rebuild fixes it, verify exits 0', async () => {
