@@ -8,7 +8,12 @@ import type { Projector } from '../src/projections/projector.js';
 import { pollCheckpoint } from '../src/projections/wait.js';
 import { ProjectorLockError } from '../src/replay/handover.js';
 import { rebuildReadModels } from '../src/replay/rebuild.js';
-import { createScratchSchema, dropAbandonedSchemas, structureDifferences } from '../src/replay/schema.js';
+import {
+  createScratchSchema,
+  dropAbandonedSchemas,
+  finishScratchSchema,
+  structureDifferences,
+} from '../src/replay/schema.js';
 import { swapIntoPublic } from '../src/replay/swap.js';
 import { verifyReadModels } from '../src/replay/verify.js';
 import { simulateEvents } from '../src/worker/simulate.js';
@@ -446,6 +451,40 @@ describe('rebuild', () => {
       expect(found).toContainEqual(
         expect.stringMatching(/^only rebuilt messages: column \d+ content text collate "C"$/),
       );
+    } finally {
+      await copy.drop();
+    }
+  });
+
+  it('analyzes each column at its own target, and a table with an expression index whole', async () => {
+    const copy = await createScratchSchema(db.sql, 'verify', { loadIndexes: [], unlogged: true });
+    try {
+      await db.sql.unsafe(`
+        insert into "${copy.name}".messages select * from public.messages;
+        insert into "${copy.name}".conversations select * from public.conversations;
+        alter table "${copy.name}".conversations alter column account_id set statistics 500;
+        create index conversations_lower_name on "${copy.name}".conversations (lower(friend_name))`);
+      await finishScratchSchema(db.sql, copy);
+      const stats = await db.sql<{ table: string; column: string }[]>`
+        select tablename as table, attname as column from pg_stats where schemaname = ${copy.name}`;
+      const of = (table: string) =>
+        stats
+          .filter((s) => s.table === table)
+          .map((s) => s.column)
+          .sort();
+      const columnsOf = async (table: string) =>
+        (
+          await db.sql<{ name: string }[]>`
+            select attname as name from pg_attribute
+            where attrelid = ${`"${copy.name}".${table}`}::regclass and attnum > 0 and not attisdropped`
+        )
+          .map((c) => c.name)
+          .sort();
+      // messages in two statements (the keys at 1000, the rest at the default): every column
+      expect(of('messages')).toEqual(await columnsOf('messages'));
+      // conversations whole: it has an expression index here, which an analyze of some columns skips
+      expect(of('conversations')).toEqual(await columnsOf('conversations'));
+      expect(of('conversations_lower_name')).toHaveLength(1);
     } finally {
       await copy.drop();
     }
