@@ -6,9 +6,13 @@ import {
   emptyFoldState,
   type FoldState,
   foldBatch,
+  keysOf,
+  mergeKeys,
   type SequencedEvent,
   sequenced,
 } from '../src/projections/fold.js';
+import { simulateEvents } from '../src/worker/simulate.js';
+import { withClientActions } from '../src/worker/simulate-actions.js';
 import { hubEvents } from './support/hub-events.js';
 
 // Given/when/then over the pure fold: no database, no log.
@@ -630,5 +634,24 @@ describe('fold: API keys', () => {
       revokedBy: 'cli:root',
     });
     expect(s.apiKeys.has('00000000000000ff')).toBe(false);
+  });
+});
+
+describe('keysOf', () => {
+  it('of a batch is the merged keys of its parts, however it is cut (a replay merges its chunks)', () => {
+    const source = withClientActions(
+      simulateEvents({ seed: 5, events: 3000, accounts: 3, conversationsPerAccount: 8, runId: 'keys' }),
+      { seed: 6, rate: 0.3 },
+    );
+    const events = [...source].map((e, i) => sequenced(i + 1, e));
+    const whole = keysOf(events);
+    expect(whole.unreadOf.size).toBeGreaterThan(0);
+    expect(whole.blocked.length).toBeGreaterThan(0);
+    for (const cuts of [[1], [1500], [7, 700, 2999], [...Array(30).keys()].map((i) => i * 100)]) {
+      const bounds = [0, ...cuts, events.length];
+      const parts = bounds.slice(1).map((end, i) => keysOf(events.slice(bounds[i], end)));
+      const merged = parts.slice(1).reduce((into, more) => mergeKeys(into, more), parts[0]!);
+      expect(merged).toEqual(whole);
+    }
   });
 });

@@ -222,12 +222,32 @@ export function keysOf(batch: readonly SequencedEvent[]) {
   return { messageIds, conversationIds, userIds, accountIds, blocked, replyIds, apiKeyIds, unreadOf };
 }
 
+/** Ids of the rows a batch touches (`keysOf`). */
+export type BatchKeys = ReturnType<typeof keysOf>;
+
+/** Adds the keys of a later part of a batch: `keysOf` of two parts joined is the two merged. */
+export function mergeKeys(into: BatchKeys, more: BatchKeys): BatchKeys {
+  for (const k of [
+    'messageIds',
+    'conversationIds',
+    'userIds',
+    'accountIds',
+    'replyIds',
+    'apiKeyIds',
+    'unreadOf',
+  ] as const) {
+    for (const id of more[k]) into[k].add(id);
+  }
+  for (const b of more.blocked) into.blocked.push(b);
+  return into;
+}
+
 export function assertNever(x: never): never {
   throw new Error(`unhandled event: ${JSON.stringify(x)}`);
 }
 
 /** Applies a batch, in sequence order, to the loaded state. */
-export function foldBatch(state: FoldState, batch: readonly SequencedEvent[]): void {
+export function foldBatch(state: FoldState, batch: Iterable<SequencedEvent>): void {
   for (const e of batch) foldEvent(state, e);
   renameFriends(state);
 }

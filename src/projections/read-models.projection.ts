@@ -15,6 +15,7 @@ import { searchIndex, searchVector } from '../search/tokenizer.js';
 import {
   type AccountRow,
   type ApiKeyRow,
+  type BatchKeys,
   type BlockedRow,
   blockKey,
   type ConversationRow,
@@ -168,6 +169,16 @@ function fromOverlay<R extends object>(
 /** A whole-conversation mark-read reads these: unread inbound captured messages. */
 const isUnread = (m: MessageRow) => m.direction === 'inbound' && m.captureSeq !== null && m.readAt === null;
 
+/**
+ * A batch whose keys are known before its events exist: a bulk replay makes each chunk's
+ * events only as they are folded, so that they die young instead of living (and being copied
+ * by the garbage collector) until the batch is written. `keys` must be `keysOf` the events.
+ */
+export interface StreamedBatch {
+  keys: BatchKeys;
+  events: Iterable<SequencedEvent>;
+}
+
 /** A row kept in memory instead of written (`writeBack`), and whether the table has it yet. */
 interface Held<R> {
   row: R;
@@ -251,8 +262,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
    * Reads the rows a batch touches: from memory (held or cached rows), from `overlay` (the
    * rows of a batch still being written), else from the tables.
    */
-  async function load(q: Queryable, batch: readonly SequencedEvent[], overlay: Overlay | null) {
-    const keys = keysOf(batch);
+  async function load(q: Queryable, keys: BatchKeys, overlay: Overlay | null) {
     const state = emptyFoldState();
     if (shared) {
       const tx = q as Tx; // a shared projection is only applied inside a transaction (`apply`)
@@ -401,7 +411,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
      */
     async stage(
       sql: Queryable,
-      batch: readonly SequencedEvent[],
+      batch: readonly SequencedEvent[] | StreamedBatch,
       previous: StagedBatch | null,
     ): Promise<StagedBatch> {
       if (!writeBack) throw new Error('only a projection that holds rows back stages batches ahead');
@@ -415,21 +425,31 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
    */
   async function stage(
     q: Queryable,
-    batch: readonly SequencedEvent[],
+    batch: readonly SequencedEvent[] | StreamedBatch,
     overlay: Overlay | null,
   ): Promise<StagedBatch> {
     if (written === undefined) {
       const [row] = await q.unsafe(`select exists (select 1 from "${messageRows.name}") as some`);
       written = row!.some ? null : new IdFilter();
     }
-    const { state, existing } = await load(q, batch, overlay);
+    const { keys, events } = Array.isArray(batch)
+      ? { keys: keysOf(batch), events: batch }
+      : (batch as StreamedBatch);
+    const { state, existing } = await load(q, keys, overlay);
     const loadedContent = new Map<string, string | null>();
     for (const [id, m] of state.messages) loadedContent.set(id, m.content);
-    foldBatch(state, batch);
+    const prepared = new Map<string, { vector: string; keys: string[] }>();
+    foldBatch(
+      state,
+      (function* () {
+        for (const e of events) {
+          if (e.search) prepared.set(e.search.text, e.search);
+          yield e;
+        }
+      })(),
+    );
     await renameFriends(q, state, existing, writeBack ? held.conversations : null, shared, overlay);
     if (state.recomputeLast.size > 0) await recomputeLastMessages(q, state, overlay);
-    const prepared = new Map<string, { vector: string; keys: string[] }>();
-    for (const e of batch) if (e.search) prepared.set(e.search.text, e.search);
     // A message whose content the batch did not change (read, recalled) keeps its vector: it
     // is neither computed again nor sent back.
     const sameText = new Set<string>();

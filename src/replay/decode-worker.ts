@@ -12,7 +12,7 @@ import { readRange } from '../log/range-reader.js';
 import { createSubjects } from '../log/subjects.js';
 import { addToBatch, type Batch, emptyBatch } from '../projections/batch.js';
 import { type ChainPoint, createChainProjection } from '../projections/chain.projection.js';
-import type { SequencedEvent } from '../projections/fold.js';
+import { type BatchKeys, keysOf, type SequencedEvent } from '../projections/fold.js';
 
 export interface DecodeJob {
   natsUrl: string;
@@ -34,10 +34,12 @@ export interface DecodeJob {
  * Events cross the thread boundary in small chunks (their objects die young here instead of
  * waiting for a whole batch), each chunk's events as one JSON text: parsing it is cheaper than
  * a structured clone, and gives objects that V8 folds faster (shared shapes). An event whose
- * body is its exact JSON goes as that text, not serialized again (`chunkJson`).
+ * body is its exact JSON goes as that text, not serialized again (`chunkJson`). With it go the
+ * `keysOf` its events: the parent loads a batch's rows before it parses the batch, and then
+ * parses and folds one chunk at a time, so that the events die young there too.
  */
 export type DecodeOutput =
-  | { type: 'batch'; batch: Omit<Batch, 'valid'>; valid: string }
+  | { type: 'batch'; batch: Omit<Batch, 'valid'>; valid: string; count: number; keys: BatchKeys }
   | { type: 'end' }
   | { type: 'error'; message: string; stack?: string };
 
@@ -60,7 +62,14 @@ async function post(batch: Batch) {
   }
   credits--;
   const { valid, texts, ...rest } = batch;
-  port.postMessage({ type: 'batch', batch: rest, valid: chunkJson(valid, texts!) } satisfies DecodeOutput);
+  port.postMessage({
+    type: 'batch',
+    batch: rest,
+    valid: chunkJson(valid, texts!),
+    count: valid.length,
+    // the rows the events touch, so that the parent can load them before it parses the events
+    keys: keysOf(valid),
+  } satisfies DecodeOutput);
 }
 
 /** `JSON.stringify(valid)`, with the events' own body texts where they have one. */

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Batch } from '../projections/batch.js';
 import type { ChainPoint } from '../projections/chain.projection.js';
+import { type BatchKeys, mergeKeys, type SequencedEvent } from '../projections/fold.js';
 import { prepareEvent } from '../projections/read-models.projection.js';
 import type { DecodeJob, DecodeOutput } from './decode-worker.js';
 
@@ -27,13 +28,34 @@ const CHUNK = 2000;
 const READER_YOUNG_MB = 192;
 
 /**
+ * A batch of the log as the reader thread sent it. Its events are made only as the caller
+ * iterates `events()`, a chunk at a time: a chunk's objects can die once it is folded, instead
+ * of living (and being copied by the garbage collector, then promoted) until the batch is
+ * written. `valid` stays empty unless `materialize`d.
+ */
+export interface DecodedBatch extends Batch {
+  /** How many valid events it holds. */
+  validCount: number;
+  /** `keysOf` its valid events, from the reader thread: what to load before folding. */
+  keys: BatchKeys;
+  /** Its valid events, parsed and prepared (`prepareEvent`) a chunk at a time; once. */
+  events(): Iterable<SequencedEvent>;
+}
+
+/** The batch with all its events in `valid`, for a caller that needs them at once. */
+export function materialize(b: DecodedBatch): Batch {
+  if (b.valid.length < b.validCount) b.valid = [...b.events()];
+  return b;
+}
+
+/**
  * The batches of a range of the log, read and decoded on a thread of its own
  * (`decode-worker.ts`) while the caller folds and writes the ones before: the two halves of a
- * replay's CPU work run side by side. Chunks are parsed and their search vectors computed as
- * they arrive (while the caller waits for Postgres) and joined into batches; the reader gets
- * ahead by one batch at most, so memory stays bounded however slow the caller is.
+ * replay's CPU work run side by side. Chunks arrive as JSON text with their keys and are joined
+ * into batches, parsed only when the caller folds them; the reader gets ahead by one batch at
+ * most, so memory stays bounded however slow the caller is.
  */
-export async function* decodedBatches(o: DecodedBatchesOptions): AsyncGenerator<Batch> {
+export async function* decodedBatches(o: DecodedBatchesOptions): AsyncGenerator<DecodedBatch> {
   const chunksPerBatch = Math.max(1, Math.ceil(o.batchSize / CHUNK));
   const worker = startWorker({
     natsUrl: o.natsUrl,
@@ -46,8 +68,9 @@ export async function* decodedBatches(o: DecodedBatchesOptions): AsyncGenerator<
     chainHead: o.chainHead,
     chainCheckpointEvery: o.chainCheckpointEvery,
   });
-  const ready: { batch: Batch; chunks: number }[] = [];
-  let filling: { batch: Batch; chunks: number } | null = null;
+  type Filling = { batch: Batch; chunks: number; texts: string[]; count: number; keys: BatchKeys };
+  const ready: Filling[] = [];
+  let filling: Filling | null = null;
   let wake: (() => void) | null = null;
   let failure: Error | null = null;
   let ended = false;
@@ -58,13 +81,19 @@ export async function* decodedBatches(o: DecodedBatchesOptions): AsyncGenerator<
   };
   worker.on('message', (m: DecodeOutput) => {
     if (m.type === 'batch') {
-      const valid = JSON.parse(m.valid) as Batch['valid'];
-      // here, not in the reader thread: this thread has time to spare while Postgres works
-      for (const e of valid) prepareEvent(e);
-      if (!filling) filling = { batch: { ...m.batch, valid }, chunks: 1 };
-      else {
+      if (!filling) {
+        filling = {
+          batch: { ...m.batch, valid: [] },
+          chunks: 1,
+          texts: [m.valid],
+          count: m.count,
+          keys: m.keys,
+        };
+      } else {
         const b = filling.batch;
-        for (const e of valid) b.valid.push(e);
+        filling.texts.push(m.valid);
+        filling.count += m.count;
+        mergeKeys(filling.keys, m.keys);
         for (const r of m.batch.rejected) b.rejected.push(r);
         b.toSeq = m.batch.toSeq;
         if (b.chain && m.batch.chain) {
@@ -99,7 +128,17 @@ export async function* decodedBatches(o: DecodedBatchesOptions): AsyncGenerator<
       const next = ready.shift();
       if (next) {
         worker.postMessage({ type: 'credit', n: next.chunks });
-        yield next.batch;
+        const { texts } = next;
+        yield Object.assign(next.batch, {
+          validCount: next.count,
+          keys: next.keys,
+          *events() {
+            for (let text = texts.shift(); text !== undefined; text = texts.shift()) {
+              // here, not in the reader thread: tokenizing is the main thread's share
+              for (const e of JSON.parse(text) as SequencedEvent[]) yield prepareEvent(e);
+            }
+          },
+        });
         continue;
       }
       if (failure) throw failure;

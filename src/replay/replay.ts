@@ -1,12 +1,12 @@
 import type { Sql } from '../db/client.js';
 import type { Subjects } from '../log/subjects.js';
-import { type Batch, createBatchApplier, readCheckpoint } from '../projections/batch.js';
+import { createBatchApplier, readCheckpoint } from '../projections/batch.js';
 import {
   createReadModelsProjection,
   type ReadModelsProjection,
   type StagedBatch,
 } from '../projections/read-models.projection.js';
-import { decodedBatches } from './decoded-batches.js';
+import { type DecodedBatch, decodedBatches, materialize } from './decoded-batches.js';
 
 export interface ReplayDeps {
   /** A pool whose `search_path` is the schema to fill (see `createDb`'s `searchPath`). */
@@ -90,27 +90,31 @@ export async function replayInto(deps: ReplayDeps, o: ReplayOptions): Promise<Re
     chainCheckpointEvery: deps.chainCheckpointEvery ?? 1000,
   });
   let reached = fromSeq;
-  const done = (batch: Batch) => {
+  const done = (batch: DecodedBatch) => {
     reached = batch.toSeq;
     result.toSeq = reached;
-    result.applied += batch.valid.length;
+    result.applied += batch.validCount;
     result.rejected += batch.rejected.length;
     o.onProgress?.(reached);
   };
   /** The batch whose transaction is still running, staged ahead (`ahead`). */
-  let committing: { batch: Batch; staged: StagedBatch; commit: Promise<() => void> } | null = null;
+  let committing: { batch: DecodedBatch; staged: StagedBatch; commit: Promise<() => void> } | null = null;
   try {
     for await (const batch of batches) {
       if (o.signal?.aborted) break;
       if (!o.ahead) {
         batch.fromSeq = reached;
-        const remember = await applier.commit(sql, batch);
+        const remember = await applier.commit(sql, materialize(batch));
         remember();
         done(batch);
         continue;
       }
       // folded while the batch before commits; the one before that has committed
-      const staged = await readModels.stage(sql, batch.valid, committing?.staged ?? null);
+      const staged = await readModels.stage(
+        sql,
+        { keys: batch.keys, events: batch.events() },
+        committing?.staged ?? null,
+      );
       if (committing) {
         (await committing.commit)();
         done(committing.batch);
