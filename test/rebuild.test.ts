@@ -2,12 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeyStore } from '../src/auth/key-store.js';
 import { createKeyCommands } from '../src/commands/api-keys.js';
 import { checksumReadModels } from '../src/db/checksum.js';
+import { createDb } from '../src/db/client.js';
 import type { HubEvent } from '../src/events/index.js';
 import { silentLogger } from '../src/logger.js';
 import type { Projector } from '../src/projections/projector.js';
+import { LOAD_INDEXES } from '../src/projections/read-models.projection.js';
 import { pollCheckpoint } from '../src/projections/wait.js';
 import { ProjectorLockError } from '../src/replay/handover.js';
 import { rebuildReadModels } from '../src/replay/rebuild.js';
+import { BULK_REPLAY_SETTINGS } from '../src/replay/replay.js';
 import {
   createScratchSchema,
   dropAbandonedSchemas,
@@ -486,6 +489,39 @@ describe('rebuild', () => {
       expect(of('conversations')).toEqual(await columnsOf('conversations'));
       expect(of('conversations_lower_name')).toHaveLength(1);
     } finally {
+      await copy.drop();
+    }
+  });
+
+  it("looks rows up by index in a replay's fresh tables, which have no statistics", async () => {
+    const copy = await createScratchSchema(db.sql, 'verify', { loadIndexes: LOAD_INDEXES, unlogged: true });
+    const plain = createDb(db.url, { max: 1, searchPath: copy.name });
+    const replay = createDb(db.url, { max: 1, searchPath: copy.name, settings: BULK_REPLAY_SETTINGS });
+    try {
+      await plain.sql`
+        insert into messages (id, account_id, platform_message_id, conversation_id, platform_conversation_id,
+          direction, created_at, capture_seq, version)
+        select 'm' || g, 'a', 'p' || g, 'c' || (g % 500), 'pc' || (g % 500), 'inbound', g, g, g
+        from generate_series(1, 20000) g`;
+      // the lookup of a whole-conversation mark-read, for 300 conversations
+      const plan = async (q: typeof plain) =>
+        (
+          await q.sql.unsafe(
+            `explain select * from messages where conversation_id = any($1::text[])
+              and direction = 'inbound' and capture_seq is not null and read_at is null`,
+            [Array.from({ length: 300 }, (_, i) => `c${i}`)],
+          )
+        )
+          .map((r) => r['QUERY PLAN'] as string)
+          .join('\n');
+      // without statistics the planner reckons 300 keys match the whole table
+      expect(await plan(plain)).toMatch(/Seq Scan on messages/);
+      const indexed = await plan(replay);
+      expect(indexed).toContain('messages_conversation_created_idx');
+      expect(indexed).not.toMatch(/Seq Scan|Gather/);
+    } finally {
+      await plain.close();
+      await replay.close();
       await copy.drop();
     }
   });

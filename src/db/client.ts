@@ -13,6 +13,8 @@ export interface DbOptions {
    * run the ordinary projection code against that schema's tables.
    */
   searchPath?: string;
+  /** Settings of every connection of the pool, sent as startup parameters. */
+  settings?: Record<string, string>;
   /** Called with the text of every statement sent (postgres-js's `debug` hook). */
   onQuery?: (text: string) => void;
 }
@@ -54,6 +56,7 @@ export function createDb(url: string, options: DbOptions = {}) {
     connection: {
       application_name: options.applicationName ?? 'im-hub',
       ...(options.searchPath ? { search_path: options.searchPath } : {}),
+      ...options.settings,
     },
     types: {
       bigint: {

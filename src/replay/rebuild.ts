@@ -5,7 +5,7 @@ import type { Subjects } from '../log/subjects.js';
 import { createReadModelsProjection, LOAD_INDEXES } from '../projections/read-models.projection.js';
 import { type HeldLock, ProjectorLockError, takeProjectorLock } from './handover.js';
 import type { ReplayProgress } from './progress.js';
-import { replayBulk, replayInto } from './replay.js';
+import { BULK_REPLAY_SETTINGS, replayBulk, replayInto } from './replay.js';
 import {
   createScratchSchema,
   dropAbandonedSchemas,
@@ -118,6 +118,7 @@ export async function rebuildReadModels(deps: RebuildDeps, o: RebuildOptions = {
       max: 3,
       searchPath: schema.name,
       applicationName: 'im-hub rebuild',
+      settings: BULK_REPLAY_SETTINGS,
     });
     const replayDeps = {
       sql: scratch.sql,

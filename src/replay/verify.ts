@@ -9,7 +9,7 @@ import { createDb, type Sql, type Tx } from '../db/client.js';
 import type { Subjects } from '../log/subjects.js';
 import { LOAD_INDEXES } from '../projections/read-models.projection.js';
 import type { ReplayProgress } from './progress.js';
-import { replayBulk } from './replay.js';
+import { BULK_REPLAY_SETTINGS, replayBulk } from './replay.js';
 import { createScratchSchema, dropAbandonedSchemas, quoteIdent, type ScratchSchema } from './schema.js';
 
 export interface VerifyDeps {
@@ -80,11 +80,20 @@ export async function verifyReadModels(deps: VerifyDeps, o: VerifyOptions = {}):
   const started = now();
   let schema: ScratchSchema | null = null;
   let scratch: ReturnType<typeof createDb> | null = null;
+  let replayer: ReturnType<typeof createDb> | null = null;
   try {
     await dropAbandonedSchemas(sql);
     schema = await createScratchSchema(sql, 'verify', { loadIndexes: LOAD_INDEXES, unlogged: true });
     const s = schema;
-    const pool = createDb(deps.databaseUrl, { max: 3, searchPath: s.name, applicationName: 'im-hub verify' });
+    // the replay's connections plan as for tables without statistics; the checksums' do not
+    const replay = createDb(deps.databaseUrl, {
+      max: 3,
+      searchPath: s.name,
+      applicationName: 'im-hub verify',
+      settings: BULK_REPLAY_SETTINGS,
+    });
+    replayer = replay;
+    const pool = createDb(deps.databaseUrl, { max: 1, searchPath: s.name, applicationName: 'im-hub verify' });
     scratch = pool;
     return await sql.begin('isolation level repeatable read', async (live) => {
       const [row] = await live<{ last_seq: number }[]>`
@@ -98,7 +107,7 @@ export async function verifyReadModels(deps: VerifyDeps, o: VerifyOptions = {}):
       progress?.phase('replay', seq);
       await replayBulk(
         {
-          sql: pool.sql,
+          sql: replay.sql,
           natsUrl: deps.natsUrl,
           stream,
           subjects,
@@ -146,6 +155,7 @@ export async function verifyReadModels(deps: VerifyDeps, o: VerifyOptions = {}):
     });
   } finally {
     progress?.end();
+    await replayer?.close();
     await scratch?.close();
     await schema?.drop().catch(() => {});
   }
