@@ -6,6 +6,7 @@ import {
   lexemes,
   MAX_PREFIX,
   normalize,
+  quoteLexeme,
   REPEATED,
   searchKeys,
   searchVector,
@@ -84,6 +85,19 @@ describe('tokenizer', () => {
 
   it('quotes lexemes that need it', () => {
     expect(searchVector("it's")).toBe("'it':1 '''':2 's':3");
+    expect(searchVector('a\\b')).toBe("'a':1 '\\\\':2 'b':3");
+  });
+
+  it('writes each lexeme quoted as quoteLexeme does, whatever the text', () => {
+    const pieces = ['好', '哈', 'a', '1', ' ', "'", '\\', "''", '！', '😀', '\ud800', 'é'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 30 }), (parts) => {
+        const text = parts.join('');
+        const expected = [...lexemes(text)].map(([l, ps]) => `${quoteLexeme(l)}:${ps.join(',')}`).join(' ');
+        expect(searchVector(text)).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 

@@ -270,11 +270,19 @@ function keysOf(words: readonly string[], lx: Map<string, Positions>): string[] 
   return keys;
 }
 
+/**
+ * `quoteLexeme(lexeme):positions` for each lexeme, space-separated, appended piece by piece: a
+ * piece built first and appended whole made this the tokenizer's most expensive step. A
+ * lexeme of one character (a symbol may be a quote or a backslash) is quoted by comparison.
+ */
 function vectorOf(lx: Map<string, Positions>): string {
   let out = '';
   for (const [lexeme, ps] of lx) {
-    if (out !== '') out += ' ';
-    out += `${quoteLexeme(lexeme)}:${typeof ps === 'number' ? ps : ps.join(',')}`;
+    out += out === '' ? "'" : " '";
+    if (lexeme.length === 1) out += lexeme === "'" ? "''" : lexeme === '\\' ? '\\\\' : lexeme;
+    else out += lexeme.includes("'") || lexeme.includes('\\') ? quoteLexeme(lexeme).slice(1, -1) : lexeme;
+    out += "':";
+    out += typeof ps === 'number' ? ps : ps.join(',');
   }
   return out;
 }
