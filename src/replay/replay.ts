@@ -146,7 +146,7 @@ export async function replayInto(deps: ReplayDeps, o: ReplayOptions): Promise<Re
  * tables have no statistics until the replay ends, and without them the planner takes a lookup
  * of a few hundred conversations' messages for most of the table: it scanned the whole
  * `messages` table, on parallel workers, for a third of the lookups (5.6 million rows read for
- * 1,000,000 events, 4 of Postgres's 30 CPU seconds). Every statement of a replay is a lookup
+ * 1,000,000 events, about 5 of Postgres's 30 CPU seconds). Every statement of a replay is a lookup
  * by key, which an index answers. Not for a pool that also scans whole tables (checksums).
  */
 export const BULK_REPLAY_SETTINGS: Readonly<Record<string, string>> = {
