@@ -7,6 +7,7 @@ import {
   type FoldState,
   foldBatch,
   keysOf,
+  MetMessages,
   mergeKeys,
   type SequencedEvent,
   sequenced,
@@ -638,6 +639,65 @@ describe('fold: API keys', () => {
 });
 
 describe('keysOf', () => {
+  it('leaves out only the first captures of messages no event mentioned before (MetMessages)', () => {
+    const events = [
+      ...withClientActions(
+        simulateEvents({ seed: 5, events: 3000, accounts: 3, conversationsPerAccount: 8, runId: 'met' }),
+        { seed: 6, rate: 0.3 },
+      ),
+    ].map((e, i) => sequenced(i + 1, e));
+    // a capture again of the first message, and an edit that comes before its message
+    const first = events.find((e) => e.event.type === 'MessageCaptured')!;
+    const again = sequenced(events.length + 1, { ...first.event, event_id: 'again' });
+    const early = sequenced(0, {
+      ...first.event,
+      event_id: 'early',
+      type: 'MessageEdited',
+      schema_version: 1,
+      payload: {
+        platform_message_id: 'late',
+        conversation_id: 'c',
+        new_content: '先改',
+        edited_at: 1,
+        edited_by: 'u',
+      },
+    } as HubEvent);
+    const late = sequenced(events.length + 2, {
+      ...first.event,
+      event_id: 'late',
+      payload: { ...(first.event as EventOf<'MessageCaptured'>).payload, platform_message_id: 'late' },
+    } as HubEvent);
+    const log = [early, ...events, again, late];
+    const met = new MetMessages();
+    const cuts = [0, 1000, 2000, log.length];
+    const parts = cuts.slice(1).map((end, i) => log.slice(cuts[i], end));
+    const keys = parts.map((p) => keysOf(p, met)).reduce((into, more) => mergeKeys(into, more));
+    const all = keysOf(log);
+    const captured = log.filter((e) => e.event.type === 'MessageCaptured').map((e) => e.ids.message!);
+    // every other key is kept
+    expect({ ...keys, messageIds: null }).toEqual({ ...all, messageIds: null });
+    expect(keys.messageIds.has(again.ids.message!)).toBe(true);
+    expect(keys.messageIds.has(late.ids.message!)).toBe(true);
+    // of the captures, only those of a message mentioned before are kept
+    const mentioned = new Set<string>();
+    const expected = new Set<string>();
+    for (const e of log) {
+      if (e.event.type === 'MessagesMarkedRead') {
+        for (const id of e.event.payload.message_ids ?? []) {
+          expected.add(id);
+          mentioned.add(id);
+        }
+      }
+      const id = e.ids.message;
+      if (!id) continue;
+      if (e.event.type !== 'MessageCaptured' || mentioned.has(id)) expected.add(id);
+      mentioned.add(id);
+    }
+    expect(keys.messageIds).toEqual(expected);
+    // most of a log's captures are first ones
+    expect(all.messageIds.size - keys.messageIds.size).toBeGreaterThan(captured.length / 2);
+  });
+
   it('of a batch is the merged keys of its parts, however it is cut (a replay merges its chunks)', () => {
     const source = withClientActions(
       simulateEvents({ seed: 5, events: 3000, accounts: 3, conversationsPerAccount: 8, runId: 'keys' }),

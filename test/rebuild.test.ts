@@ -55,8 +55,12 @@ const deps = () => ({
   projector: `read-models:${log.stream}`,
 });
 
-/** An edit and a recall that reach the log before their message, then the message. */
-function earlyEvents(): HubEvent[] {
+/**
+ * An edit and a recall that reach the log before their message, then the message; and an edit
+ * (`e3`) whose message, like a capture again of `e1`, comes only at the end of the log, batches
+ * later (`late`).
+ */
+function earlyEvents(late = false): HubEvent[] {
   const at = Date.UTC(2025, 9, 22, 7, 0, 0);
   const base = (n: number) => ({
     event_id: `early-${n}`,
@@ -81,18 +85,21 @@ function earlyEvents(): HubEvent[] {
       captured_by: null,
     },
   });
-  return [
-    {
-      ...base(1),
-      type: 'MessageEdited',
-      payload: {
-        platform_message_id: 'e1',
-        conversation_id: 'dm_early',
-        new_content: '先改后到',
-        edited_at: at + 500,
-        edited_by: 'u_early',
-      },
+  const edit = (n: number, pmid: string): HubEvent => ({
+    ...base(n),
+    type: 'MessageEdited',
+    payload: {
+      platform_message_id: pmid,
+      conversation_id: 'dm_early',
+      new_content: '先改后到',
+      edited_at: at + 500,
+      edited_by: 'u_early',
     },
+  });
+  if (late) return [capture(6, 'e3'), capture(7, 'e1')];
+  return [
+    edit(5, 'e3'),
+    edit(1, 'e1'),
     {
       ...base(2),
       type: 'MessageRecalled',
@@ -143,6 +150,7 @@ beforeAll(async () => {
       simulateEvents({ seed: 11, events: 4000, accounts: 3, conversationsPerAccount: 12, runId: 'rb' }),
       { seed: 12, rate: 0.2 },
     ),
+    ...earlyEvents(true),
   ];
   await publishAll(events);
   const bad = await log.js.publish(

@@ -15,6 +15,7 @@ import {
   messageId,
   type Sender,
 } from '../events/index.js';
+import { IdFilter } from './id-filter.js';
 
 export type MessageRow = typeof messages.$inferSelect;
 export type ConversationRow = typeof conversations.$inferSelect;
@@ -183,7 +184,7 @@ export function* messagesOf(state: FoldState, conversationId: string): Generator
 }
 
 /** Ids of the rows a batch touches, to load before folding. */
-export function keysOf(batch: readonly SequencedEvent[]) {
+export function keysOf(batch: readonly SequencedEvent[], met?: MetMessages) {
   const messageIds = new Set<string>();
   const conversationIds = new Set<string>();
   const userIds = new Set<string>();
@@ -199,7 +200,12 @@ export function keysOf(batch: readonly SequencedEvent[]) {
       continue; // the hub's own: no monitored account
     }
     accountIds.add(event.account_id);
-    if (ids.message) messageIds.add(ids.message);
+    if (ids.message) {
+      // the first mention of a message, when it is a capture, can find no row to load
+      if (!met) messageIds.add(ids.message);
+      else if (event.type !== 'MessageCaptured') messageIds.add(met.note(ids.message));
+      else if (!met.firstCapture(ids.message)) messageIds.add(ids.message);
+    }
     if (ids.conversation) conversationIds.add(ids.conversation);
     if (event.type === 'MessageCaptured') userIds.add(event.payload.sender.platform_user_id);
     if (event.type === 'UserProfileObserved') userIds.add(event.payload.user.platform_user_id);
@@ -207,7 +213,8 @@ export function keysOf(batch: readonly SequencedEvent[]) {
       blocked.push({ accountId: event.account_id, platformUserId: event.payload.platform_user_id });
     }
     if (event.type === 'MessagesMarkedRead') {
-      if (event.payload.message_ids) for (const id of event.payload.message_ids) messageIds.add(id);
+      if (event.payload.message_ids)
+        for (const id of event.payload.message_ids) messageIds.add(met?.note(id) ?? id);
       else unreadOf.add(event.payload.conversation_id);
     }
     if (
@@ -220,6 +227,30 @@ export function keysOf(batch: readonly SequencedEvent[]) {
     }
   }
   return { messageIds, conversationIds, userIds, accountIds, blocked, replyIds, apiKeyIds, unreadOf };
+}
+
+/**
+ * The message ids a replay into empty tables has met, in log order, for `keysOf`: a capture of
+ * a message no event mentioned before has no row to load (only a capture, edit or recall makes
+ * one), so the reader thread leaves it out of the keys it sends. Those were most of a bulk
+ * replay's keys, copied between threads and kept for the whole batch. A filter of fixed size
+ * (`IdFilter`): a false "met" only costs a lookup that finds nothing.
+ */
+export class MetMessages {
+  private readonly met = new IdFilter();
+
+  /** Remembers a mention of `id`; returns it. */
+  note(id: string): string {
+    this.met.add(id);
+    return id;
+  }
+
+  /** Whether a capture of `id` is the first mention of it; remembers it either way. */
+  firstCapture(id: string): boolean {
+    if (this.met.mayHave(id)) return false;
+    this.met.add(id);
+    return true;
+  }
 }
 
 /** Ids of the rows a batch touches (`keysOf`). */

@@ -12,7 +12,7 @@ import { readRange } from '../log/range-reader.js';
 import { createSubjects } from '../log/subjects.js';
 import { addToBatch, type Batch, emptyBatch } from '../projections/batch.js';
 import { type ChainPoint, createChainProjection } from '../projections/chain.projection.js';
-import { type BatchKeys, keysOf, type SequencedEvent } from '../projections/fold.js';
+import { type BatchKeys, keysOf, MetMessages, type SequencedEvent } from '../projections/fold.js';
 
 export interface DecodeJob {
   natsUrl: string;
@@ -28,6 +28,11 @@ export interface DecodeJob {
   /** The audit chain's head at `fromSeq`, and its checkpoint interval: the reader chains what it reads. */
   chainHead: ChainPoint;
   chainCheckpointEvery: number;
+  /**
+   * The replay starts at seq 0 into empty tables: the keys leave out captures of messages no
+   * event mentioned before (`MetMessages`).
+   */
+  omitFirstCaptures: boolean;
 }
 
 /**
@@ -44,6 +49,7 @@ export type DecodeOutput =
   | { type: 'error'; message: string; stack?: string };
 
 const job = workerData as DecodeJob;
+const met = job.omitFirstCaptures ? new MetMessages() : undefined;
 const port = parentPort!;
 let credits = job.ahead;
 let onCredit: (() => void) | null = null;
@@ -68,7 +74,7 @@ async function post(batch: Batch) {
     valid: chunkJson(valid, texts!),
     count: valid.length,
     // the rows the events touch, so that the parent can load them before it parses the events
-    keys: keysOf(valid),
+    keys: keysOf(valid, met),
   } satisfies DecodeOutput);
 }
 

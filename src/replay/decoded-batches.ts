@@ -19,6 +19,8 @@ export interface DecodedBatchesOptions {
   /** The audit chain's head at `fromSeq`, and its checkpoint interval. */
   chainHead: ChainPoint;
   chainCheckpointEvery: number;
+  /** Into empty tables from seq 0: see `DecodeJob.omitFirstCaptures`. */
+  omitFirstCaptures?: boolean;
 }
 
 /** Events in one message from the reader thread. */
@@ -67,6 +69,7 @@ export async function* decodedBatches(o: DecodedBatchesOptions): AsyncGenerator<
     ahead: chunksPerBatch,
     chainHead: o.chainHead,
     chainCheckpointEvery: o.chainCheckpointEvery,
+    omitFirstCaptures: o.omitFirstCaptures ?? false,
   });
   type Filling = { batch: Batch; chunks: number; texts: string[]; count: number; keys: BatchKeys };
   const ready: Filling[] = [];

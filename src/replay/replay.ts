@@ -78,6 +78,11 @@ export async function replayInto(deps: ReplayDeps, o: ReplayOptions): Promise<Re
     );
   }
 
+  // a bulk replay from the start into empty tables: a message's first capture has no row to load
+  const fresh =
+    o.ahead === true &&
+    fromSeq === 0 &&
+    (await sql<{ empty: boolean }[]>`select not exists (select 1 from messages) as empty`)[0]!.empty;
   const batches = decodedBatches({
     natsUrl: deps.natsUrl,
     stream,
@@ -88,6 +93,7 @@ export async function replayInto(deps: ReplayDeps, o: ReplayOptions): Promise<Re
     maxBatchBytes: o.maxBatchBytes ?? 32 * 1024 * 1024,
     chainHead,
     chainCheckpointEvery: deps.chainCheckpointEvery ?? 1000,
+    omitFirstCaptures: fresh,
   });
   let reached = fromSeq;
   const done = (batch: DecodedBatch) => {
