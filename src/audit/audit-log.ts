@@ -1,8 +1,8 @@
-import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { Sql } from '../db/client.js';
 import { type Channel, decodeEvent, type HubEvent } from '../events/index.js';
 import { chainHash, GENESIS_HASH, rfc3339ToNs } from '../log/chain.js';
-import { getStored, type LogReaderDeps, readRange } from '../log/range-reader.js';
+import { getStored, type LogMsg, type LogReaderDeps, readRange } from '../log/range-reader.js';
 import type { Subjects } from '../log/subjects.js';
 import {
   checkpointLine,
@@ -57,7 +57,7 @@ export const PAGE_SCAN_LIMIT = 20_000;
 /** Messages an export's reader may hold ahead of the writer: bounds its memory, whatever the range. */
 const EXPORT_WINDOW = 10_000;
 
-const toStored = (m: JsMsg): StoredMessage => ({
+const toStored = (m: LogMsg): StoredMessage => ({
   seq: m.seq,
   subject: m.subject,
   storedNs: m.timestampNanos,
@@ -130,7 +130,7 @@ export function createAuditLog(deps: AuditDeps) {
     return subjects.all;
   }
 
-  function matcher(q: HistoryQuery): (m: JsMsg) => boolean {
+  function matcher(q: HistoryQuery): (m: LogMsg) => boolean {
     const types = q.types && q.types.length > 0 ? new Set(q.types) : null;
     const { accountId, conversation } = q;
     if (accountId === undefined && !types && !conversation) return () => true;

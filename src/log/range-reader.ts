@@ -6,6 +6,57 @@ import {
   type MsgRequest,
 } from '@nats-io/jetstream';
 
+/**
+ * A stored message as the log's readers use it: the part of a `JsMsg` they read (a `JsMsg`
+ * is one), so that code applying messages takes either a consumer's or `readRange`'s.
+ */
+export interface LogMsg {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  /** Its stream sequence. */
+  readonly seq: number;
+  /** When the log stored it, in nanoseconds since the epoch. */
+  readonly timestampNanos: bigint;
+  readonly info: { readonly pending: number; readonly timestampNanos: number };
+}
+
+/**
+ * A message as `readRange` yields it: its reply subject (where JetStream puts the sequence,
+ * the time and what is pending) read once, with one split, and its body taken once. A `JsMsg`
+ * splits the reply again for each of `info` and `timestampNanos`, and makes a new view of the
+ * body at every `data`.
+ */
+class RangeMsg implements LogMsg {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly seq: number;
+  readonly pending: number;
+  readonly timestampNanos: bigint;
+  constructor(m: JsMsg) {
+    this.subject = m.subject;
+    this.data = m.data;
+    // $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>, or,
+    // from a server with domains, $JS.ACK.<domain>.<account hash>.<stream>.…, perhaps with a
+    // token after
+    // (the client's messages have it as `reply`; else they are asked as usual)
+    const reply = (m as unknown as { reply?: unknown }).reply;
+    const t = typeof reply === 'string' ? reply.split('.') : [];
+    if ((t.length === 9 || t.length >= 11) && t[0] === '$JS' && t[1] === 'ACK') {
+      const at = t.length === 9 ? 5 : 7;
+      this.seq = Number(t[at]);
+      this.timestampNanos = BigInt(t[at + 2]!);
+      this.pending = Number(t[at + 3]);
+    } else {
+      this.seq = m.seq;
+      this.timestampNanos = m.timestampNanos;
+      this.pending = m.info.pending;
+    }
+  }
+  get info(): { pending: number; timestampNanos: number } {
+    return { pending: this.pending, timestampNanos: Number(this.timestampNanos) };
+  }
+}
+
 export interface LogReaderDeps {
   js: JetStreamClient;
   jsm: JetStreamManager;
@@ -43,7 +94,7 @@ export interface RangeQuery {
  *
  * @example for await (const m of readRange(deps, { fromSeq: 1, toSeq: 5000, subject: subjects.all })) …
  */
-export async function* readRange(deps: LogReaderDeps, q: RangeQuery): AsyncGenerator<JsMsg> {
+export async function* readRange(deps: LogReaderDeps, q: RangeQuery): AsyncGenerator<LogMsg> {
   const fromSeq = Math.max(1, q.fromSeq);
   if (q.toSeq < fromSeq) return;
   const window = q.window ?? 10_000;
@@ -68,13 +119,14 @@ export async function* readRange(deps: LogReaderDeps, q: RangeQuery): AsyncGener
     const batch = await consumer.fetch({ max_messages: Math.min(window, left), expires: 30_000 });
     let got = 0;
     try {
-      for await (const m of batch) {
+      for await (const js of batch) {
         got++;
+        const m = new RangeMsg(js);
         if (m.seq > q.toSeq) return;
         yield m;
         // `pending` is what the stream holds on the subject after this one: none, the range is done
-        if (m.seq >= q.toSeq || m.info.pending === 0) return;
-        left = filter ? m.info.pending : Math.min(m.info.pending, q.toSeq - m.seq);
+        if (m.seq >= q.toSeq || m.pending === 0) return;
+        left = filter ? m.pending : Math.min(m.pending, q.toSeq - m.seq);
       }
     } finally {
       batch.stop();

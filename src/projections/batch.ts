@@ -3,6 +3,7 @@ import { rowCodec } from '../db/bulk.js';
 import type { Sql } from '../db/client.js';
 import { rejectedEvents } from '../db/schema.js';
 import { decodeEventText, EVENT_TYPES } from '../events/index.js';
+import type { LogMsg } from '../log/range-reader.js';
 import type { Subjects } from '../log/subjects.js';
 import { type ChainPoint, type ChainStep, createChainProjection } from './chain.projection.js';
 import { type SequencedEvent, sequenced } from './fold.js';
@@ -110,7 +111,7 @@ export function decodeMessage(
  */
 export function addToBatch(
   d: Batch,
-  m: Pick<JsMsg, 'data' | 'subject' | 'seq' | 'info'>,
+  m: Pick<LogMsg, 'data' | 'subject' | 'seq' | 'info'>,
   ctx: {
     stream: string;
     subjects: Subjects;

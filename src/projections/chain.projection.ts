@@ -1,6 +1,6 @@
-import type { JsMsg } from '@nats-io/jetstream';
 import type { Sql, Tx } from '../db/client.js';
 import { chainHash, GENESIS_HASH } from '../log/chain.js';
+import type { LogMsg } from '../log/range-reader.js';
 
 /** A point of the chain: a stream sequence and the hash up to and including it. */
 export interface ChainPoint {
@@ -47,7 +47,7 @@ export function createChainProjection(stream: string, every: number) {
     },
 
     /** Links one message read from the log; one already chained (a redelivery) is skipped. */
-    append(m: JsMsg): void {
+    append(m: LogMsg): void {
       if (m.seq <= head.seq) return;
       head = {
         seq: m.seq,
