@@ -247,6 +247,25 @@ describe('subjects', () => {
     expect(s.parse('other.x.MessageCaptured')).toBeNull();
   });
 
+  it('reads only subjects of its own layout: prefix, one account token, one type', () => {
+    const s = createSubjects('imhub.events');
+    expect(s.parse('imhub.events.dy~2E1.MessageCaptured')).toEqual({
+      accountId: 'dy.1',
+      type: 'MessageCaptured',
+    });
+    for (const bad of [
+      'imhub.events.dy_1',
+      'imhub.events.dy_1.MessageCaptured.x',
+      'imhub.events..MessageCaptured',
+      'imhub.events.dy_1.',
+      'imhub.events.',
+      'imhub.eventsX.dy_1.MessageCaptured',
+      'imhub.dy_1.MessageCaptured',
+    ]) {
+      expect(s.parse(bad), bad).toBeNull();
+    }
+  });
+
   it("names each account's reply commands: one subject, one durable consumer", () => {
     const s = createSubjects('imhub.events');
     expect(s.replyRequests('dy.1')).toBe('imhub.events.dy~2E1.ReplyRequested');

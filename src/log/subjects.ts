@@ -3,6 +3,7 @@ import type { EventType } from '../events/index.js';
 
 const SAFE = /[A-Za-z0-9_-]/;
 const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
 
 /**
  * Encodes an id as one NATS subject token. Letters, digits, `_` and `-` stay as they are;
@@ -24,6 +25,7 @@ export function encodeToken(id: string): string {
 }
 
 export function decodeToken(token: string): string {
+  if (!token.includes('~')) return token; // nothing was encoded: the id as it is
   const bytes: number[] = [];
   for (let i = 0; i < token.length; i++) {
     if (token[i] === '~') {
@@ -33,7 +35,7 @@ export function decodeToken(token: string): string {
       bytes.push(token.charCodeAt(i));
     }
   }
-  return new TextDecoder().decode(new Uint8Array(bytes));
+  return utf8Decoder.decode(new Uint8Array(bytes));
 }
 
 const PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
@@ -53,7 +55,7 @@ export function assertSubjectPrefix(prefix: string): string {
  */
 export function createSubjects(prefix: string) {
   assertSubjectPrefix(prefix);
-  const depth = prefix.split('.').length;
+  const head = `${prefix}.`;
   return {
     prefix,
     /** Everything the stream stores. */
@@ -66,9 +68,15 @@ export function createSubjects(prefix: string) {
     replyRequests: (accountId: string) => `${prefix}.${encodeToken(accountId)}.ReplyRequested`,
     /** The account and type a subject names, or null when it is not one of ours. */
     parse(subject: string): { accountId: string; type: string } | null {
-      const tokens = subject.split('.');
-      if (tokens.length !== depth + 2 || !subject.startsWith(`${prefix}.`)) return null;
-      return { accountId: decodeToken(tokens[depth]!), type: tokens[depth + 1]! };
+      // `<prefix>.<account token>.<type>`, read without splitting (once for every message a
+      // replay reads)
+      if (!subject.startsWith(head)) return null;
+      const dot = subject.indexOf('.', head.length);
+      if (dot < 0 || subject.indexOf('.', dot + 1) >= 0) return null;
+      const token = subject.slice(head.length, dot);
+      const type = subject.slice(dot + 1);
+      if (token === '' || type === '') return null;
+      return { accountId: decodeToken(token), type };
     },
   };
 }
