@@ -142,12 +142,12 @@ export function rowCodec<T extends Table>(table: T, keyColumns: readonly string[
         .then(() => {});
     },
     /**
-     * Replaces existing rows, matched by key, in one statement; the `keep` columns (by column
-     * name) keep their stored values and are not even sent (a large one that did not change).
+     * Replaces existing rows, matched by key, in one statement. With `only` (column names),
+     * sets those columns alone: the others keep their stored values and are not even sent.
      */
-    async update(tx: Tx, rows: readonly Row[], keep: readonly string[] = []): Promise<void> {
+    async update(tx: Tx, rows: readonly Row[], only?: readonly string[]): Promise<void> {
       if (rows.length === 0) return;
-      if (keep.length === 0) {
+      if (!only) {
         await tx.unsafe(
           `update "${name}" t set ${updateSet} from json_populate_recordset(null::"${name}", $1::json) x where ${updateWhere}`,
           [json(rows)],
@@ -155,13 +155,12 @@ export function rowCodec<T extends Table>(table: T, keyColumns: readonly string[
         );
         return;
       }
-      const set = nonKey
-        .filter((col) => !keep.includes(col))
-        .map((col) => `"${col}" = x."${col}"`)
-        .join(', ');
+      if (only.length === 0) return;
+      const sent = pairs.filter(([, col]) => keyColumns.includes(col) || only.includes(col));
+      const set = only.map((col) => `"${col}" = x."${col}"`).join(', ');
       const payload = rows.map((row) => {
-        const out = toDb(row);
-        for (const col of keep) delete out[col];
+        const out: Record<string, unknown> = {};
+        for (const [key, col] of sent) out[col] = (row as Record<string, unknown>)[key];
         return out;
       });
       await tx.unsafe(
@@ -169,6 +168,19 @@ export function rowCodec<T extends Table>(table: T, keyColumns: readonly string[
         [JSON.stringify(payload)],
         { prepare: true },
       );
+    },
+    /**
+     * The columns (by name, in table order) whose values differ between two versions of a row,
+     * key columns and `omit` left out. Values compare by identity: for rows of scalars.
+     */
+    changed(before: Row, after: Row, omit: readonly string[] = []): string[] {
+      const out: string[] = [];
+      for (const [key, col] of pairs) {
+        if (keyColumns.includes(col) || omit.includes(col)) continue;
+        if ((before as Record<string, unknown>)[key] !== (after as Record<string, unknown>)[key])
+          out.push(col);
+      }
+      return out;
     },
     /** Inserts or fully replaces the rows in one statement (the table's own row type parses them). */
     async upsert(tx: Tx, rows: readonly Row[]): Promise<void> {

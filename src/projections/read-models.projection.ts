@@ -436,8 +436,9 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       ? { keys: keysOf(batch), events: batch }
       : (batch as StreamedBatch);
     const { state, existing } = await load(q, keys, overlay);
-    const loadedContent = new Map<string, string | null>();
-    for (const [id, m] of state.messages) loadedContent.set(id, m.content);
+    // the messages as loaded: a changed one is written back as its changed columns alone
+    const loadedMessages = new Map<string, MessageRow>();
+    for (const [id, m] of state.messages) loadedMessages.set(id, { ...m });
     const prepared = new Map<string, { vector: string; keys: string[] }>();
     foldBatch(
       state,
@@ -452,12 +453,10 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     if (state.recomputeLast.size > 0) await recomputeLastMessages(q, state, overlay);
     // A message whose content the batch did not change (read, recalled) keeps its vector: it
     // is neither computed again nor sent back.
-    const sameText = new Set<string>();
     for (const id of state.dirty.messages) {
       const m = state.messages.get(id)!;
-      const before = loadedContent.get(id);
-      if (before !== undefined && before === m.content) sameText.add(id);
-      else {
+      const before = loadedMessages.get(id);
+      if (before === undefined || before.content !== m.content) {
         const index = m.content === null ? null : (prepared.get(m.content) ?? searchIndex(m.content));
         m.search = index?.vector ?? null;
         m.searchKeys = index?.keys ?? null;
@@ -477,6 +476,18 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       return [fresh, changed] as const;
     };
     const [newMessages, changedMessages] = split(state.messages, state.dirty.messages, existing.messages);
+    // Changed messages by the columns that changed (a read sets two of them): each group is
+    // one UPDATE of those columns alone. A new vector goes with a new content.
+    const messageUpdates = new Map<string, { columns: string[]; rows: MessageRow[] }>();
+    for (const m of changedMessages) {
+      const columns = messageRows.changed(loadedMessages.get(m.id)!, m, SEARCH_COLUMNS);
+      if (columns.length === 0) continue;
+      if (columns.includes('content')) columns.push(...SEARCH_COLUMNS);
+      const key = columns.join(',');
+      const group = messageUpdates.get(key);
+      if (group) group.rows.push(m);
+      else messageUpdates.set(key, { columns, rows: [m] });
+    }
     if (written) for (const m of newMessages) written.add(m.id);
     // With `writeBack`, conversations, users and accounts stay in memory and only the oldest
     // leave it, written; otherwise every changed one is written.
@@ -541,16 +552,10 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
         await insert(accountRows, newAccounts);
         await insert(replyRows, newReplies);
         await insert(apiKeyRows, newKeys);
+        for (const { columns, rows } of messageUpdates.values()) {
+          writes.push(messageRows.update(tx, rows, columns));
+        }
         writes.push(
-          messageRows.update(
-            tx,
-            changedMessages.filter((m) => !sameText.has(m.id)),
-          ),
-          messageRows.update(
-            tx,
-            changedMessages.filter((m) => sameText.has(m.id)),
-            SEARCH_COLUMNS,
-          ),
           conversationRows.update(tx, changedConversations),
           userRows.update(tx, changedUsers),
           accountRows.update(tx, changedAccounts),
