@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { acceptsFor } from './accepts.js';
 import { AccountRegisteredV1, AccountRemovedV1, AccountUpdatedV1 } from './accounts.js';
 import { ApiKeyCreatedV1, ApiKeyRevokedV1 } from './api-keys.js';
 import {
@@ -113,13 +114,28 @@ export function upcast(raw: Record<string, unknown>): Record<string, unknown> | 
   return event;
 }
 
+/**
+ * `HubEvent` as a predicate (`acceptsFor`): for values no one else holds, an event it accepts
+ * is taken as it is instead of copied by `safeParse`.
+ */
+const acceptsHubEvent = acceptsFor(HubEvent);
+
 /** Validates untrusted input (bytes from the log, a publisher's argument) as a current event. */
 export function parseEvent(raw: unknown): ParseResult {
+  return parse(raw, false);
+}
+
+/**
+ * `parseEvent`; with `own` (a value just parsed from JSON, held by no one else), an event that
+ * `HubEvent` accepts as it is comes back itself, not a copy.
+ */
+function parse(raw: unknown, own: boolean): ParseResult {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, reason: '(root): expected a JSON object' };
   }
   const upcasted = upcast(raw as Record<string, unknown>);
   if (typeof upcasted === 'string') return { ok: false, reason: upcasted };
+  if (own && acceptsHubEvent?.(upcasted)) return { ok: true, event: upcasted as HubEvent };
   const parsed = HubEvent.safeParse(upcasted);
   return parsed.success
     ? { ok: true, event: parsed.data }
@@ -152,7 +168,7 @@ export function decodeEventText(
   } catch (e) {
     return { result: { ok: false, reason: `(body): not UTF-8 JSON: ${(e as Error).message}` }, text: null };
   }
-  const result = parseEvent(raw);
+  const result = parse(raw, true);
   return { result, text: wanted && result.ok && sameJson(raw, result.event) ? text : null };
 }
 
