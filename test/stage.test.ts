@@ -107,15 +107,20 @@ describe('a batch staged while the one before it is not yet written', () => {
       block('UserBlocked', '粉丝_1'), // blocked already, since the first batch
       block('UserBlocked', '粉丝_2'), // blocked anew: the first batch unblocked
     ];
-    const all = sequence([...zero, ...first, ...second]);
-    const batches = [
-      all.slice(0, zero.length),
-      all.slice(zero.length, zero.length + first.length),
-      all.slice(zero.length + first.length),
-    ];
+    // a batch that touches no conversation, then renames: with one row held, the conversations
+    // the renames reach are in the tables alone, neither in memory nor in the batch before
+    const filler: HubEvent[] = [block('UserBlocked', '粉丝_0')];
+    const third: HubEvent[] = [rename('粉丝_1', '又一个名字'), rename('粉丝_0', '第三个名字')];
+    const all = sequence([...zero, ...first, ...second, ...filler, ...third]);
+    const batches: SequencedEvent[][] = [];
+    let from = 0;
+    for (const part of [zero, first, second, filler, third]) {
+      batches.push(all.slice(from, from + part.length));
+      from += part.length;
+    }
 
     const expected = await applied(live, batches);
-    expect(nonEmpty(expected)).toMatchObject({ messages: 8, conversations: 3, blocked_users: 2 });
+    expect(nonEmpty(expected)).toMatchObject({ messages: 8, conversations: 3, blocked_users: 3 });
     // held rows: one (every conversation, user and account is written with its batch), and many
     expect(await stagedAhead(staged, batches, 1)).toEqual(expected);
     await clear(staged);

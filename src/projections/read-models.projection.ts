@@ -232,6 +232,12 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
   };
   /** Messages written by this projection, when it started on an empty table (`writeBack`). */
   let written: IdFilter | null | undefined = writeBack ? undefined : null;
+  /**
+   * Whether the conversations table may have rows (`writeBack`, which holds conversations in
+   * memory until they leave it: false from an empty table until one is written). While it has
+   * none, a friend's rename finds their conversations in memory alone, without a query.
+   */
+  let conversationsStored = !writeBack;
   const held = {
     conversations: new Map<string, Held<ConversationRow>>(),
     users: new Map<string, Held<UserRow>>(),
@@ -275,6 +281,34 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     }
     const newer = new Map<string, MessageRow>(); // the overlay's, put in after the tables' rows
     const messageIds = fromOverlay(overlay?.messages, keys.messageIds, newer);
+    // The reads that need nothing from one another go out together (a replay into empty tables
+    // waits on each round trip): a whole-conversation mark-read's unread messages, blocked users.
+    const unreadQuery =
+      keys.unreadOf.size > 0
+        ? q
+            .unsafe(
+              `select ${messageRows.columns(SEARCH_COLUMNS)} from messages where conversation_id = any($1::text[])
+                and direction = 'inbound' and capture_seq is not null and read_at is null`,
+              [[...keys.unreadOf]],
+              { prepare: true },
+            )
+            .execute()
+        : null;
+    const blocked: typeof keys.blocked = [];
+    for (const b of keys.blocked) {
+      const k = blockKey(b.accountId, b.platformUserId);
+      if (!overlay?.blocked.has(k)) blocked.push(b);
+      else if (overlay.blocked.get(k)) state.blocked.set(k, { ...overlay.blocked.get(k)! });
+    }
+    const blockedQuery =
+      blocked.length > 0
+        ? q`
+        select * from blocked_users where (account_id, platform_user_id) in (
+          select * from unnest(${blocked.map((b) => b.accountId)}::text[], ${blocked.map((b) => b.platformUserId)}::text[]))`.execute()
+        : null;
+    // awaited below; a failure before that is reported by the first await that fails
+    unreadQuery?.catch(() => {});
+    blockedQuery?.catch(() => {});
     const [loadedMessages, loadedUsers, loadedAccounts, loadedReplies, loadedKeys] = await Promise.all([
       messageRows.load(
         q,
@@ -307,15 +341,9 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       putMessage(state, m);
       if (m.conversationId) keys.conversationIds.add(m.conversationId);
     }
-    if (keys.unreadOf.size > 0) {
+    if (unreadQuery) {
       // a whole-conversation mark-read reads every unread inbound message of it
-      const unread = await q.unsafe(
-        `select ${messageRows.columns(SEARCH_COLUMNS)} from messages where conversation_id = any($1::text[])
-          and direction = 'inbound' and capture_seq is not null and read_at is null`,
-        [[...keys.unreadOf]],
-        { prepare: true },
-      );
-      for (const r of unread) {
+      for (const r of await unreadQuery) {
         let m = messageRows.fromDb(r);
         if (state.messages.has(m.id)) continue;
         const newer = overlay?.messages.get(m.id);
@@ -342,17 +370,8 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       state.conversations,
     );
     for (const c of await conversationRows.load(q, 'id', missing)) state.conversations.set(c.id, c);
-    const blocked: typeof keys.blocked = [];
-    for (const b of keys.blocked) {
-      const k = blockKey(b.accountId, b.platformUserId);
-      if (!overlay?.blocked.has(k)) blocked.push(b);
-      else if (overlay.blocked.get(k)) state.blocked.set(k, { ...overlay.blocked.get(k)! });
-    }
-    if (blocked.length > 0) {
-      const rows = await q`
-        select * from blocked_users where (account_id, platform_user_id) in (
-          select * from unnest(${blocked.map((b) => b.accountId)}::text[], ${blocked.map((b) => b.platformUserId)}::text[]))`;
-      for (const r of rows) {
+    if (blockedQuery) {
+      for (const r of await blockedQuery) {
         const row = blockedRows.fromDb(r);
         state.blocked.set(blockKey(row.accountId, row.platformUserId), row);
       }
@@ -377,6 +396,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
 
     /** Writes the rows held in memory (`writeBack`); a no-op otherwise. */
     async flush(tx: Tx): Promise<void> {
+      if (held.conversations.size > 0) conversationsStored = true;
       await writeRows(
         tx,
         conversationRows,
@@ -431,6 +451,10 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     if (written === undefined) {
       const [row] = await q.unsafe(`select exists (select 1 from "${messageRows.name}") as some`);
       written = row!.some ? null : new IdFilter();
+      const [conversation] = await q.unsafe(
+        `select exists (select 1 from "${conversationRows.name}") as some`,
+      );
+      conversationsStored = conversation!.some;
     }
     const { keys, events } = Array.isArray(batch)
       ? { keys: keysOf(batch), events: batch }
@@ -449,7 +473,14 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
         }
       })(),
     );
-    await renameFriends(q, state, existing, writeBack ? held.conversations : null, shared, overlay);
+    await renameFriends(
+      conversationsStored ? q : null,
+      state,
+      existing,
+      writeBack ? held.conversations : null,
+      shared,
+      overlay,
+    );
     if (state.recomputeLast.size > 0) await recomputeLastMessages(q, state, overlay);
     // A message whose content the batch did not change (read, recalled) keeps its vector: it
     // is neither computed again nor sent back.
@@ -501,6 +532,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
           withSearch,
         )
       : split(state.conversations, state.dirty.conversations, existing.conversations);
+    if (newConversations.length > 0 || changedConversations.length > 0) conversationsStored = true;
     const [newUsers, changedUsers] = writeBack
       ? holdRows(held.users, state.users, state.dirty.users, existing.users, size)
       : split(state.users, state.dirty.users, existing.users);
@@ -662,7 +694,7 @@ function holdRows<R>(
  * sequence of the rename.
  */
 async function renameFriends(
-  q: Queryable,
+  q: Queryable | null,
   state: FoldState,
   existing: { conversations: Set<string> },
   held: Map<string, Held<ConversationRow>> | null,
@@ -672,8 +704,10 @@ async function renameFriends(
   if (state.renamed.size === 0) return;
   // the batch's own conversations are skipped here rather than in the query: a list of all of
   // them would cost more to send than the few extra rows
-  const rows =
-    await q`select * from conversations where friend_id = any(${[...state.renamed.keys()]}::text[])`;
+  // (no query when the table has no conversations yet: `q` null)
+  const rows = q
+    ? await q`select * from conversations where friend_id = any(${[...state.renamed.keys()]}::text[])`
+    : [];
   const found = rows.map((r) => conversationRows.fromDb(r)).filter((c) => !state.conversations.has(c.id));
   if (overlay) {
     // the batch being written has these rows newer than the table, and some not in it yet
