@@ -21,10 +21,10 @@ export interface LogMsg {
 }
 
 /**
- * A message as `readRange` yields it: its reply subject (where JetStream puts the sequence,
- * the time and what is pending) read once, with one split, and its body taken once. A `JsMsg`
- * splits the reply again for each of `info` and `timestampNanos`, and makes a new view of the
- * body at every `data`.
+ * A message as `readRange` yields it: its sequence, time and what is pending read once, and its
+ * body taken once. A `JsMsg` splits its reply subject again for `timestampNanos` (its `info`,
+ * which the client reads for itself anyway, is kept), and makes a new view of the body at
+ * every `data`.
  */
 class RangeMsg implements LogMsg {
   readonly subject: string;
@@ -35,26 +35,29 @@ class RangeMsg implements LogMsg {
   constructor(m: JsMsg) {
     this.subject = m.subject;
     this.data = m.data;
-    // $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>, or,
-    // from a server with domains, $JS.ACK.<domain>.<account hash>.<stream>.…, perhaps with a
-    // token after
-    // (the client's messages have it as `reply`; else they are asked as usual)
-    const reply = (m as unknown as { reply?: unknown }).reply;
-    const t = typeof reply === 'string' ? reply.split('.') : [];
-    if ((t.length === 9 || t.length >= 11) && t[0] === '$JS' && t[1] === 'ACK') {
-      const at = t.length === 9 ? 5 : 7;
-      this.seq = Number(t[at]);
-      this.timestampNanos = BigInt(t[at + 2]!);
-      this.pending = Number(t[at + 3]);
-    } else {
-      this.seq = m.seq;
-      this.timestampNanos = m.timestampNanos;
-      this.pending = m.info.pending;
-    }
+    const info = m.info;
+    this.seq = info.streamSequence;
+    this.pending = info.pending;
+    this.timestampNanos = storedNs(m, info.timestampNanos);
   }
   get info(): { pending: number; timestampNanos: number } {
     return { pending: this.pending, timestampNanos: Number(this.timestampNanos) };
   }
+}
+
+/**
+ * The time a message was stored, in nanoseconds, exactly (`info.timestampNanos`, a float, is
+ * not): the reply subject's token before the last, `….<time>.<pending>`, when it is the time
+ * `info` read; else the client's own reading.
+ */
+function storedNs(m: JsMsg, approximate: number): bigint {
+  const reply = (m as unknown as { reply?: unknown }).reply; // the client's messages have it
+  if (typeof reply === 'string') {
+    const end = reply.lastIndexOf('.');
+    const token = reply.slice(reply.lastIndexOf('.', end - 1) + 1, end);
+    if (token !== '' && Number(token) === approximate && /^[0-9]+$/.test(token)) return BigInt(token);
+  }
+  return m.timestampNanos;
 }
 
 export interface LogReaderDeps {
