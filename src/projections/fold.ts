@@ -690,17 +690,6 @@ function onBlock(state: FoldState, seq: number, event: EventOf<'UserBlocked' | '
   state.dirty.blocked.add(key);
 }
 
-/** Each profile field: its name in an event, its column, and the column of when it was observed. */
-const PROFILE_FIELDS = [
-  ['name', 'name', 'nameCapturedAt'],
-  ['avatar', 'avatar', 'avatarCapturedAt'],
-  ['signature', 'signature', 'signatureCapturedAt'],
-  ['follower_count', 'followerCount', 'followerCountCapturedAt'],
-  ['following_count', 'followingCount', 'followingCountCapturedAt'],
-  ['video_count', 'videoCount', 'videoCountCapturedAt'],
-  ['is_verified', 'isVerified', 'isVerifiedCapturedAt'],
-] as const satisfies ReadonlyArray<readonly [keyof Sender, keyof UserRow, keyof UserRow]>;
-
 /**
  * Each field the observation carries replaces the known value unless that was observed later
  * (by `captured_at`; on a tie the later event in the log wins, and events are folded in log
@@ -746,17 +735,57 @@ function observeUser(
     };
     state.users.set(u.platformUserId, u);
   }
-  const row = u as Record<string, unknown>;
-  for (const [from, to, at] of PROFILE_FIELDS) {
-    const v = sender[from];
-    if (v === undefined) continue;
-    const known = row[at] as number | null;
-    if (known !== null && known > capturedAt) continue;
-    row[at] = capturedAt;
-    if (row[to] !== v) {
-      row[to] = v;
+  // Field by field, each spelled out: a loop over the field names made every read and write a
+  // lookup by a name known only at run time, for every message captured.
+  const newer = (at: number | null) => at === null || at <= capturedAt;
+  if (sender.name !== undefined && newer(u.nameCapturedAt)) {
+    u.nameCapturedAt = capturedAt;
+    if (u.name !== sender.name) {
+      u.name = sender.name;
       u.profileSeq = seq;
-      if (to === 'name') state.renamed.set(u.platformUserId, seq);
+      state.renamed.set(u.platformUserId, seq);
+    }
+  }
+  if (sender.avatar !== undefined && newer(u.avatarCapturedAt)) {
+    u.avatarCapturedAt = capturedAt;
+    if (u.avatar !== sender.avatar) {
+      u.avatar = sender.avatar;
+      u.profileSeq = seq;
+    }
+  }
+  if (sender.signature !== undefined && newer(u.signatureCapturedAt)) {
+    u.signatureCapturedAt = capturedAt;
+    if (u.signature !== sender.signature) {
+      u.signature = sender.signature;
+      u.profileSeq = seq;
+    }
+  }
+  if (sender.follower_count !== undefined && newer(u.followerCountCapturedAt)) {
+    u.followerCountCapturedAt = capturedAt;
+    if (u.followerCount !== sender.follower_count) {
+      u.followerCount = sender.follower_count;
+      u.profileSeq = seq;
+    }
+  }
+  if (sender.following_count !== undefined && newer(u.followingCountCapturedAt)) {
+    u.followingCountCapturedAt = capturedAt;
+    if (u.followingCount !== sender.following_count) {
+      u.followingCount = sender.following_count;
+      u.profileSeq = seq;
+    }
+  }
+  if (sender.video_count !== undefined && newer(u.videoCountCapturedAt)) {
+    u.videoCountCapturedAt = capturedAt;
+    if (u.videoCount !== sender.video_count) {
+      u.videoCount = sender.video_count;
+      u.profileSeq = seq;
+    }
+  }
+  if (sender.is_verified !== undefined && newer(u.isVerifiedCapturedAt)) {
+    u.isVerifiedCapturedAt = capturedAt;
+    if (u.isVerified !== sender.is_verified) {
+      u.isVerified = sender.is_verified;
+      u.profileSeq = seq;
     }
   }
   u.profileCapturedAt = Math.max(u.profileCapturedAt, capturedAt);
