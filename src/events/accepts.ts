@@ -8,9 +8,10 @@ import type { z } from 'zod';
  *
  * The schema stays the one definition: the predicate runs the schema's own checks (its
  * `refine`s, regexes, bounds, integer formats) on the value, and only its type tests
- * (`typeof`, enum and literal membership, object keys) are done here. Reading an event from the
- * log it is about a fifth of the cost of `safeParse`, which builds a result object for every
- * field and a new copy of the value (for 1,000,000 events, 3.6 s and 5.8 GB of garbage).
+ * (`typeof`, enum and literal membership, object keys) are done here. For the events of a
+ * simulated log it takes 2.3 µs and 67 bytes an event where `safeParse`, which builds a result
+ * object for every field and a new copy of the value, takes 3.6 µs and 5.8 KB: the checks
+ * themselves (the patterns above all) are most of what is left.
  *
  * Schemas of kinds it does not know (a pipe, a default, a transform, an intersection, a
  * catchall…) give null from `acceptsFor`: no shortcut for them.
