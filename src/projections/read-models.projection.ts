@@ -243,6 +243,11 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     users: new Map<string, Held<UserRow>>(),
     accounts: new Map<string, Held<AccountRow>>(),
   };
+  /**
+   * The held conversations by their friend (`writeBack`): a rename reaches them without going
+   * through every held row (all of a replay's conversations, often), once a batch.
+   */
+  const heldByFriend = new FriendIndex();
 
   /** Fills `into` from the cache (or the held rows), returns the keys still to load. */
   function fromCache<R>(
@@ -397,6 +402,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     /** Writes the rows held in memory (`writeBack`); a no-op otherwise. */
     async flush(tx: Tx): Promise<void> {
       if (held.conversations.size > 0) conversationsStored = true;
+      heldByFriend.clear();
       await writeRows(
         tx,
         conversationRows,
@@ -477,7 +483,7 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
       conversationsStored ? q : null,
       state,
       existing,
-      writeBack ? held.conversations : null,
+      writeBack ? { rows: held.conversations, byFriend: heldByFriend } : null,
       shared,
       overlay,
     );
@@ -522,6 +528,9 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
     if (written) for (const m of newMessages) written.add(m.id);
     // With `writeBack`, conversations, users and accounts stay in memory and only the oldest
     // leave it, written; otherwise every changed one is written.
+    if (writeBack) {
+      for (const id of state.dirty.conversations) heldByFriend.add(state.conversations.get(id)!);
+    }
     const [newConversations, changedConversations] = writeBack
       ? holdRows(
           held.conversations,
@@ -532,6 +541,10 @@ export function createReadModelsProjection(options: ReadModelsOptions = {}) {
           withSearch,
         )
       : split(state.conversations, state.dirty.conversations, existing.conversations);
+    if (writeBack) {
+      for (const c of newConversations) heldByFriend.remove(c);
+      for (const c of changedConversations) heldByFriend.remove(c);
+    }
     if (newConversations.length > 0 || changedConversations.length > 0) conversationsStored = true;
     const [newUsers, changedUsers] = writeBack
       ? holdRows(held.users, state.users, state.dirty.users, existing.users, size)
@@ -640,6 +653,33 @@ async function writeRows<R>(tx: Tx, codec: Codec<R>, [fresh, changed]: readonly 
   await codec.update(tx, changed);
 }
 
+/** Conversation ids by friend id; a conversation without a friend is in none. */
+class FriendIndex {
+  private readonly byFriend = new Map<string, Set<string>>();
+  private static readonly NONE: ReadonlySet<string> = new Set();
+
+  add(c: ConversationRow): void {
+    if (c.friendId === null) return;
+    const ids = this.byFriend.get(c.friendId);
+    if (ids) ids.add(c.id);
+    else this.byFriend.set(c.friendId, new Set([c.id]));
+  }
+
+  remove(c: ConversationRow): void {
+    if (c.friendId === null) return;
+    const ids = this.byFriend.get(c.friendId);
+    if (ids?.delete(c.id) && ids.size === 0) this.byFriend.delete(c.friendId);
+  }
+
+  of(friendId: string): ReadonlySet<string> {
+    return this.byFriend.get(friendId) ?? FriendIndex.NONE;
+  }
+
+  clear(): void {
+    this.byFriend.clear();
+  }
+}
+
 /**
  * Lets the held rows with these keys go, each completed by `finish` first; returns them to
  * write: those the table does not have yet, and those it has.
@@ -697,7 +737,7 @@ async function renameFriends(
   q: Queryable | null,
   state: FoldState,
   existing: { conversations: Set<string> },
-  held: Map<string, Held<ConversationRow>> | null,
+  held: { rows: Map<string, Held<ConversationRow>>; byFriend: FriendIndex } | null,
   shared: ReadModelsOptions['shared'] | null,
   overlay: Overlay | null,
 ) {
@@ -725,13 +765,14 @@ async function renameFriends(
     // held rows are newer than the table's, and some are not in the table yet
     const fromTable = new Set(found.map((c) => c.id));
     for (const [i, c] of found.entries()) {
-      const h = held.get(c.id);
+      const h = held.rows.get(c.id);
       if (h) found[i] = h.row;
     }
-    for (const h of held.values()) {
-      const friend = h.row.friendId;
-      if (friend === null || !state.renamed.has(friend)) continue;
-      if (!fromTable.has(h.row.id) && !state.conversations.has(h.row.id)) found.push(h.row);
+    for (const friend of state.renamed.keys()) {
+      for (const id of held.byFriend.of(friend)) {
+        const h = held.rows.get(id);
+        if (h && !fromTable.has(id) && !state.conversations.has(id)) found.push(h.row);
+      }
     }
   }
   for (const c of found) {
