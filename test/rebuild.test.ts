@@ -527,6 +527,15 @@ describe('rebuild', () => {
       const indexed = await plan(replay);
       expect(indexed).toContain('messages_conversation_created_idx');
       expect(indexed).not.toMatch(/Seq Scan|Gather/);
+      // the client's catalog query at connect, priced high with sequential scans off, is run
+      // as it is, not compiled by the server's JIT first
+      const [typesPlan] = await replay.sql.unsafe<{ 'QUERY PLAN': [{ Plan: { 'Total Cost': number } }] }[]>(
+        `explain (analyze, format json) select b.oid, b.typarray from pg_catalog.pg_type a
+          left join pg_catalog.pg_type b on b.oid = a.typelem where a.typcategory = 'A'`,
+      );
+      const [typesExplained] = typesPlan!['QUERY PLAN'];
+      expect(typesExplained.Plan['Total Cost']).toBeGreaterThan(100_000); // what JIT would take on
+      expect(typesExplained).not.toHaveProperty('JIT');
     } finally {
       await plain.close();
       await replay.close();

@@ -154,10 +154,14 @@ export async function replayInto(deps: ReplayDeps, o: ReplayOptions): Promise<Re
  * `messages` table, on parallel workers, for a third of the lookups (5.6 million rows read for
  * 1,000,000 events, about 5 of Postgres's 30 CPU seconds). Every statement of a replay is a lookup
  * by key, which an index answers. Not for a pool that also scans whole tables (checksums).
+ * No JIT: with sequential scans priced out, the client's own catalog query at connect (the
+ * array types) was costed high enough to be compiled and optimized by LLVM, 120 to 150 ms on
+ * each connection before its first statement; no statement of a replay gains from it.
  */
 export const BULK_REPLAY_SETTINGS: Readonly<Record<string, string>> = {
   enable_seqscan: 'off',
   max_parallel_workers_per_gather: '0',
+  jit: 'off',
 };
 
 /**
