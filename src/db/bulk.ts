@@ -35,6 +35,8 @@ export function copyValue(v: unknown): string {
   return s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
+const NO_COLUMNS: readonly string[] = [];
+
 /** The size of the buffers COPY data is written in. */
 const COPY_CHUNK_BYTES = 256 * 1024;
 
@@ -56,6 +58,8 @@ export function rowCodec<T extends Table>(table: T, keyColumns: readonly string[
   const upsertSet = nonKey.map((col) => `"${col}" = excluded."${col}"`).join(', ');
   const updateSet = nonKey.map((col) => `"${col}" = x."${col}"`).join(', ');
   const updateWhere = keyColumns.map((c) => `t."${c}" = x."${c}"`).join(' and ');
+  /** The columns `changed` compares, for each `omit` list it was given (callers pass constants). */
+  const comparedFor = new WeakMap<readonly string[], (readonly [string, string])[]>();
 
   function toDb(row: Row): Record<string, unknown> {
     const out: Record<string, unknown> = {};
@@ -173,10 +177,14 @@ export function rowCodec<T extends Table>(table: T, keyColumns: readonly string[
      * The columns (by name, in table order) whose values differ between two versions of a row,
      * key columns and `omit` left out. Values compare by identity: for rows of scalars.
      */
-    changed(before: Row, after: Row, omit: readonly string[] = []): string[] {
+    changed(before: Row, after: Row, omit: readonly string[] = NO_COLUMNS): string[] {
+      let compared = comparedFor.get(omit);
+      if (!compared) {
+        compared = pairs.filter(([, col]) => !keyColumns.includes(col) && !omit.includes(col));
+        comparedFor.set(omit, compared);
+      }
       const out: string[] = [];
-      for (const [key, col] of pairs) {
-        if (keyColumns.includes(col) || omit.includes(col)) continue;
+      for (const [key, col] of compared) {
         if ((before as Record<string, unknown>)[key] !== (after as Record<string, unknown>)[key])
           out.push(col);
       }
