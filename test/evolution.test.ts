@@ -93,7 +93,7 @@ describe('schema evolution', () => {
     expect(fromMixed.find((t) => t.table === 'messages')!.rows).toBe(24);
 
     // and a bulk replay (`verify`) of the mixed log gives the live rows: an upcast event
-    // crosses from the reader thread serialized again, the others as the bytes on the log
+    // crosses from the reader thread serialized again, the others as their text on the log
     const verified = await verifyReadModels({
       sql: mixedDb.sql,
       databaseUrl: mixedDb.url,
